@@ -1,0 +1,90 @@
+"""The `stratify` command: thin, calling the same code Dagster runs."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date, datetime
+from pathlib import Path
+
+from pipelines.resources import StratifyResource, dagster_home
+
+
+def _snapshot_range(text: str) -> tuple[date, date]:
+    try:
+        first, _, last = text.partition(":")
+        return date.fromisoformat(first), date.fromisoformat(last or first)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected YYYY-MM-DD:YYYY-MM-DD, got {text!r}") from exc
+
+
+def cmd_demo_data(args: argparse.Namespace) -> int:
+    from pipelines.demo.generator import DemoSpec, generate
+
+    out = Path(args.out) if args.out else StratifyResource().paths.landing
+    spec = DemoSpec(customers=args.customers, days=args.days, seed=args.seed, end=args.end)
+    counts = generate(spec, out)
+    print(f"demo data: {spec.customers} customers, {spec.start} to {spec.end}, seed {spec.seed} -> {out}")
+    for channel, lines in counts.items():
+        print(f"  {channel}: {lines} order lines")
+    return 0
+
+
+def cmd_prepare(_: argparse.Namespace) -> int:
+    from pipelines.transform.project import prepare_manifest
+
+    print(f"dbt manifest: {prepare_manifest()}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from pipelines.transform.project import prepare_manifest
+
+    prepare_manifest()
+    import dagster as dg
+
+    from pipelines.definitions import defs
+    from pipelines.orchestration.runner import run_pipeline
+    from pipelines.orchestration.summary import print_summary
+
+    stratify = StratifyResource()
+    dagster_home(stratify.paths)
+    log_path = stratify.paths.home / "logs" / f"run-{datetime.now():%Y%m%d-%H%M%S}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    print(f"stratify run: STRATIFY_HOME={stratify.paths.home}; dbt and Dagster logs in {log_path}")
+    with dg.DagsterInstance.get() as instance, open(log_path, "w", encoding="utf-8") as log:
+        outcome = run_pipeline(defs, instance, stratify, args.snapshots, log)
+    if not outcome.ok:
+        print("\nStratify run FAILED:", file=sys.stderr)
+        for failure in outcome.failures:
+            print(f"  - {failure}", file=sys.stderr)
+        return 1
+    print_summary(stratify, outcome.snapshots)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="stratify", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo-data", help="write seeded synthetic landing files")
+    demo.add_argument("--customers", type=int, default=5000)
+    demo.add_argument("--days", type=int, default=730)
+    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--end", type=date.fromisoformat, default=date(2025, 12, 31), help="last day of data")
+    demo.add_argument("--out", help="landing folder (default $STRATIFY_HOME/landing)")
+    demo.set_defaults(func=cmd_demo_data)
+    prep = sub.add_parser("prepare", help="parse the dbt project (needed before the definitions load)")
+    prep.set_defaults(func=cmd_prepare)
+    run = sub.add_parser("run", help="materialize the whole graph in-process")
+    run.add_argument("--snapshots", type=_snapshot_range, help="snapshot dates to build, FIRST:LAST")
+    run.set_defaults(func=cmd_run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,28 @@
+"""Stratify's Dagster definitions, merged stage by stage in the order data flows.
+
+ingest -> transform -> quality -> segment -> publish -> drift, then how they are run.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from pipelines.drift import assets as drift
+from pipelines.ingest import assets as ingest
+from pipelines.orchestration import jobs as orchestration
+from pipelines.publish import assets as publish
+from pipelines.quality import checks as quality
+from pipelines.resources import StratifyResource
+from pipelines.segment import assets as segment
+from pipelines.transform import assets as transform
+
+defs = dg.Definitions.merge(
+    ingest.defs,
+    transform.defs,
+    quality.defs,
+    segment.defs,
+    publish.defs,
+    drift.defs,
+    orchestration.defs,
+    dg.Definitions(resources={"stratify": StratifyResource()}),
+)

@@ -1,0 +1,1 @@
+"""Synthetic demo data. Shares no code with the stages it feeds, so it cannot hide their bugs."""

@@ -1,0 +1,1 @@
+"""Drift: each snapshot compared with the one before it."""

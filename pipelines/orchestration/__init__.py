@@ -1,0 +1,1 @@
+"""Orchestration: the snapshot calendar, jobs, schedules and sensors."""

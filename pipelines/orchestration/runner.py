@@ -1,0 +1,126 @@
+"""Run the whole graph in-process: what `stratify run` does, through the same jobs Dagster schedules."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TextIO
+
+import dagster as dg
+
+from pipelines.orchestration.partitions import latest_partition_keys, partition_keys_between, snapshot_date_of
+from pipelines.resources import StratifyResource
+
+QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+SHOWN_METADATA = (
+    "files_new",
+    "rows_accepted",
+    "rows_quarantined",
+    "files_rejected",
+    "dagster/row_count",
+    "verdict",
+    "tier_psi",
+)
+
+
+@dataclass
+class RunOutcome:
+    snapshots: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+def _describe(event) -> str:
+    mat = event.step_materialization_data.materialization
+    shown = {k: v.value for k, v in mat.metadata.items() if k in SHOWN_METADATA and v.value is not None}
+    facts = ", ".join(
+        f"{k.removeprefix('dagster/')}={v:.4g}"
+        if isinstance(v, float)
+        else f"{k.removeprefix('dagster/')}={v}"
+        for k, v in shown.items()
+    )
+    return f"    {mat.asset_key.to_user_string()}: {facts or 'built'}"
+
+
+def _execute(
+    job: dg.JobDefinition,
+    instance,
+    say: Callable[[str], None],
+    partition_key: str | None,
+    outcome: RunOutcome,
+    log: TextIO,
+) -> None:
+    started = time.monotonic()
+    label = job.name + (f" [snapshot {snapshot_date_of(partition_key)}]" if partition_key else "")
+    say(f"==> {label}")
+    # dbt echoes its whole log to stdout; keep it in the log file and the terminal for progress lines.
+    with contextlib.redirect_stdout(log):
+        result = job.execute_in_process(
+            instance=instance,
+            partition_key=partition_key,
+            run_config=QUIET_LOGS,
+            raise_on_error=False,
+            tags={"stratify/entry": "cli"},
+        )
+    for event in result.get_asset_materialization_events():
+        say(_describe(event))
+    checks = result.get_asset_check_evaluations()
+    if checks:
+        say(f"    checks: {sum(c.passed for c in checks)} passed, {sum(not c.passed for c in checks)} failed")
+    for check in checks:
+        if not check.passed:
+            why = check.description or ""
+            name = f"{check.asset_key.to_user_string()}:{check.check_name}"
+            failure = f"check {name} failed ({check.severity.value}) {why}"
+            say(f"    {failure}")
+            if check.severity == dg.AssetCheckSeverity.ERROR:
+                outcome.failures.append(failure)
+    for step in result.get_step_failure_events():
+        outcome.failures.append(
+            f"step {step.step_key} failed: {step.step_failure_data.error.message.strip()}"
+        )
+        say(f"    FAILED {step.step_key}: {step.step_failure_data.error.message.strip()}")
+    if not result.success and not outcome.failures:
+        outcome.failures.append(f"{label} did not succeed")
+    say(f"    done in {time.monotonic() - started:.1f}s")
+
+
+def data_until(stratify: StratifyResource) -> date | None:
+    """The data's own clock: the latest order date in the warehouse."""
+    with stratify.warehouse() as con:
+        return con.execute("SELECT max(order_date) FROM intermediate.int_orders__unified").fetchone()[0]
+
+
+def run_pipeline(
+    defs: dg.Definitions,
+    instance,
+    stratify: StratifyResource,
+    snapshots: tuple[date, date] | None,
+    log: TextIO,
+    say: Callable[[str], None] = print,
+) -> RunOutcome:
+    """Ingest and transform once, then build each snapshot in order so drift has its predecessor."""
+    outcome = RunOutcome()
+    _execute(defs.resolve_job_def("ingest_job"), instance, say, None, outcome, log)
+    if not outcome.ok:
+        return outcome
+    if snapshots:
+        keys = partition_keys_between(*snapshots)
+    else:
+        until = data_until(stratify)
+        keys = latest_partition_keys(until, stratify.config.snapshots.latest) if until else []
+    if not keys:
+        outcome.failures.append("no complete snapshot period in the data; land order files first")
+        return outcome
+    outcome.snapshots = [snapshot_date_of(k).isoformat() for k in keys]
+    for key in keys:
+        _execute(defs.resolve_job_def("snapshot_job"), instance, say, key, outcome, log)
+        if not outcome.ok:
+            break
+    return outcome

@@ -1,0 +1,27 @@
+"""The short summary `stratify run` prints: tiers and where the outputs are."""
+
+from __future__ import annotations
+
+import duckdb
+
+from pipelines.resources import StratifyResource
+
+
+def print_summary(stratify: StratifyResource, snapshots: list[str]) -> None:
+    """Read the published file (read-only, as a BI tool would) and print customers per tier."""
+    paths = stratify.paths
+    with duckdb.connect(str(paths.tiers_db), read_only=True) as con:
+        snapshot = con.execute("SELECT max(snapshot_date) FROM customer_tiers").fetchone()[0]
+        rows = con.execute("SELECT tier, count(*) FROM customer_tiers GROUP BY tier").fetchall()
+    counts = dict(rows)
+    total = sum(counts.values())
+    print(f"\nStratify run complete. Snapshots built: {', '.join(snapshots)}")
+    print(f"Customers per tier at {snapshot} ({total} customers):")
+    for tier in stratify.config.segment.tier_names:
+        n = counts.get(tier, 0)
+        print(f"  {tier:<12} {n:>8}  {100 * n / max(total, 1):5.1f}%")
+    print("Outputs:")
+    print(f"  warehouse       {paths.warehouse}")
+    print(f"  published (BI)  {paths.tiers_db}")
+    print(f"  parquet         {paths.parquet}")
+    print(f"  drift reports   {paths.reports / 'drift'}")

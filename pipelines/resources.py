@@ -1,0 +1,129 @@
+"""Resources, and the only module that reads environment variables.
+
+Environment variables are read when a run (or the CLI) asks for them, never while a module is imported,
+so the Dagster UI can reload code without side effects and tests can point STRATIFY_HOME anywhere.
+The one exception is `definitions_config()`: Dagster needs the partition calendar when it loads the
+code location, so the config file is read then; change it and reload the code location.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+from dagster_duckdb import DuckDBResource
+
+from pipelines.config import StratifyConfig, load_config
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_HOME = "data"
+DEFAULT_CONFIG = "stratify.yaml"
+
+
+def stratify_home() -> Path:
+    """STRATIFY_HOME (default ./data): landing files, warehouse, published tables and reports."""
+    return Path(os.environ.get("STRATIFY_HOME", DEFAULT_HOME)).resolve()
+
+
+def config_path() -> Path:
+    """STRATIFY_CONFIG (default ./stratify.yaml, then the repository's copy)."""
+    explicit = os.environ.get("STRATIFY_CONFIG")
+    if explicit:
+        return Path(explicit).resolve()
+    local = Path(DEFAULT_CONFIG).resolve()
+    return local if local.is_file() else REPO_ROOT / DEFAULT_CONFIG
+
+
+def dagster_home(paths: StratifyPaths) -> Path:
+    """DAGSTER_HOME, or a per-STRATIFY_HOME instance so CLI runs show up in the UI started by `make ui`."""
+    explicit = os.environ.get("DAGSTER_HOME")
+    home = Path(explicit).resolve() if explicit else paths.dagster_home
+    home.mkdir(parents=True, exist_ok=True)
+    settings = home / "dagster.yaml"
+    if not settings.exists():
+        settings.write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
+
+
+def definitions_config() -> StratifyConfig:
+    """The config as of code-location load time; see the module docstring for why this exists."""
+    return load_config(config_path())
+
+
+@dataclass(frozen=True)
+class StratifyPaths:
+    """Where everything lives under one STRATIFY_HOME."""
+
+    home: Path
+
+    @property
+    def landing(self) -> Path:
+        return self.home / "landing"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.home / "warehouse.duckdb"
+
+    @property
+    def publish(self) -> Path:
+        return self.home / "publish"
+
+    @property
+    def tiers_db(self) -> Path:
+        return self.publish / "tiers.duckdb"
+
+    @property
+    def parquet(self) -> Path:
+        return self.publish / "parquet"
+
+    @property
+    def reports(self) -> Path:
+        return self.home / "reports"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.home / "dagster"
+
+
+class StratifyResource(dg.ConfigurableResource):
+    """The warehouse connection, the config and the data folder, resolved at run time."""
+
+    home: str | None = None
+    config_file: str | None = None
+
+    @property
+    def paths(self) -> StratifyPaths:
+        return StratifyPaths(Path(self.home).resolve() if self.home else stratify_home())
+
+    @property
+    def config(self) -> StratifyConfig:
+        return load_config(Path(self.config_file) if self.config_file else config_path())
+
+    @contextmanager
+    def warehouse(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-write connection to the warehouse with the configured memory cap and spill folder."""
+        paths, wh = self.paths, self.config.warehouse
+        paths.home.mkdir(parents=True, exist_ok=True)
+        spill = paths.home / wh.temp_directory
+        spill.mkdir(parents=True, exist_ok=True)
+        settings = {"memory_limit": wh.memory_limit, "threads": wh.threads, "temp_directory": str(spill)}
+        with DuckDBResource(
+            database=str(paths.warehouse), connection_config=settings
+        ).get_connection() as con:
+            yield con
+
+    def export_dbt_env(self) -> None:
+        """Tell the dbt subprocess (profiles.yml reads env_var) which warehouse and limits to use."""
+        wh = self.config.warehouse
+        os.environ["STRATIFY_WAREHOUSE_PATH"] = str(self.paths.warehouse)
+        os.environ["STRATIFY_DUCKDB_MEMORY_LIMIT"] = wh.memory_limit
+        os.environ["STRATIFY_DUCKDB_THREADS"] = str(wh.threads)
+        os.environ["STRATIFY_BASE_CURRENCY"] = self.config.base_currency
+        os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+        os.environ.setdefault("DBT_VERSION_CHECK", "false")

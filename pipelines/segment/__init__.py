@@ -1,0 +1,1 @@
+"""Segment: features -> customer segments per snapshot (plain scikit-learn behind thin assets)."""

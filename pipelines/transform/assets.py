@@ -1,0 +1,50 @@
+"""dbt models as assets: staging and intermediate once per load, marts once per snapshot partition."""
+
+import json
+
+import dagster as dg
+from dagster_dbt import DbtCliResource, dbt_assets
+
+from pipelines.orchestration.partitions import ONE_PER_RUN, snapshot_date_of, snapshot_partitions
+from pipelines.resources import StratifyResource
+from pipelines.transform.project import DBT_EXECUTABLE, dbt_project, translator
+
+SNAPSHOT_TAG = "tag:snapshot"
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=translator,
+    exclude=SNAPSHOT_TAG,
+    name="dbt_load_models",
+    pool="warehouse",
+)
+def dbt_load_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, stratify: StratifyResource):
+    """Staging and intermediate models, rebuilt after each load."""
+    stratify.export_dbt_env()
+    yield from dbt.cli(["build"], context=context).stream()
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=translator,
+    select=SNAPSHOT_TAG,
+    name="dbt_snapshot_models",
+    partitions_def=snapshot_partitions(),
+    pool="warehouse",
+    backfill_policy=ONE_PER_RUN,
+)
+def dbt_snapshot_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, stratify: StratifyResource):
+    """Point-in-time marts for one snapshot partition; the partition sets the dbt snapshot_date var."""
+    stratify.export_dbt_env()
+    snapshot = snapshot_date_of(context.partition_key)
+    dbt_vars = json.dumps({"snapshot_date": snapshot.isoformat()})
+    yield from dbt.cli(["build", "--vars", dbt_vars], context=context).stream()
+
+
+defs = dg.Definitions(
+    assets=[dbt_load_models, dbt_snapshot_models],
+    resources={"dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)},
+)
