@@ -34,6 +34,7 @@ def cmd_prepare(_: argparse.Namespace) -> int:
     from pipelines.transform.project import prepare_manifest
 
     print(f"dbt manifest: {prepare_manifest()}")
+    print(f"Dagster instance: {dagster_home(StratifyResource().paths)}")
     return 0
 
 
@@ -73,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--end", type=date.fromisoformat, default=date(2025, 12, 31), help="last day of data")
     demo.add_argument("--out", help="landing folder (default $STRATIFY_HOME/landing)")
     demo.set_defaults(func=cmd_demo_data)
-    prep = sub.add_parser("prepare", help="parse the dbt project (needed before the definitions load)")
+    prep = sub.add_parser("prepare", help="parse the dbt project and create the Dagster instance folder")
     prep.set_defaults(func=cmd_prepare)
     run = sub.add_parser("run", help="materialize the whole graph in-process")
     run.add_argument("--snapshots", type=_snapshot_range, help="snapshot dates to build, FIRST:LAST")

@@ -1,0 +1,30 @@
+"""Shared fixtures. Every test gets its own STRATIFY_HOME; nothing touches ./data."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+os.environ.setdefault("DBT_VERSION_CHECK", "false")
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+from pipelines.transform.project import prepare_manifest  # noqa: E402
+
+# The Dagster definitions read the dbt manifest when imported, as under `dagster dev`.
+prepare_manifest()
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh STRATIFY_HOME (and Dagster instance) for one test."""
+    data = tmp_path / "home"
+    data.mkdir()
+    monkeypatch.setenv("STRATIFY_HOME", str(data))
+    monkeypatch.setenv("STRATIFY_CONFIG", str(REPO / "stratify.yaml"))
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    return data
