@@ -14,6 +14,9 @@ export DBT_VERSION_CHECK := false
 export GX_ANALYTICS_ENABLED := false
 export DAGSTER_DISABLE_TELEMETRY := true
 
+# The virtualenv's tools (dbt, dagster) first on PATH, for every recipe and the processes they start.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
 UI_PORT ?= 3000
 
 .PHONY: setup run test ui bench lint clean

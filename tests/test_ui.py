@@ -1,4 +1,4 @@
-"""The Dagster webserver serves Stratify's asset graph on 127.0.0.1 (what `make ui` starts)."""
+"""`make ui` serves Stratify's asset graph on 127.0.0.1 (dagster dev: webserver and daemon)."""
 
 import json
 import os
@@ -29,14 +29,14 @@ def _graphql(port: int, query: str) -> dict:
         return json.loads(response.read())
 
 
-def test_webserver_serves_the_asset_graph(home):
+def test_make_ui_serves_the_asset_graph(home, tmp_path):
     port = _free_port()
-    exe = Path(sys.executable).with_name("dagster-webserver")
-    env = {**os.environ, "DAGSTER_HOME": str(home / "dagster")}
-    (home / "dagster").mkdir()
-    (home / "dagster" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-    server = subprocess.Popen([str(exe), "-h", "127.0.0.1", "-p", str(port), "-w", "workspace.yaml"], cwd=REPO,
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    # PATH without the virtualenv, as on a fresh shell: `make ui` must find dbt and dagster itself.
+    path = os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if Path(p) != Path(sys.executable).parent)
+    env = {**os.environ, "PATH": path, "DAGSTER_HOME": str(home / "dagster")}
+    log = open(tmp_path / "ui.log", "w")
+    server = subprocess.Popen(["make", "-s", "ui", f"UI_PORT={port}"], cwd=REPO, env=env, stdout=log,
+                              stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline, data = time.monotonic() + 120, None
         while time.monotonic() < deadline:
@@ -47,11 +47,14 @@ def test_webserver_serves_the_asset_graph(home):
             except OSError:
                 pass
             time.sleep(1)
-        assert data and data["data"]["assetNodes"], f"webserver did not serve assets: {data}"
+        ui_log = (tmp_path / "ui.log").read_text()
+        assert data and data["data"]["assetNodes"], f"UI served no assets: {data}\n{ui_log[-3000:]}"
+        assert "Error loading" not in ui_log, ui_log[-3000:]
         keys = {"/".join(n["assetKey"]["path"]): n["groupName"] for n in data["data"]["assetNodes"]}
         assert keys["raw/pos"] == "ingest"
         assert keys["marts/customer_features"] == "transform"
         assert keys["publish/customer_tiers"] == "publish"
     finally:
         os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        server.wait(timeout=60)
+        log.close()
