@@ -32,6 +32,8 @@ setup: $(STAMP)
 	@$(BIN)/stratify prepare
 
 ## run: demo data (if none landed yet), then the whole pipeline
+# The demo's PII is synthetic, so a fixed demo salt is fine here; real data needs its own secret salt.
+run: export STRATIFY_PII_SALT ?= stratify-demo-salt-not-a-secret
 run: setup
 	@if ! compgen -G "$(STRATIFY_HOME)/landing/*/*" > /dev/null; then $(BIN)/stratify demo-data; fi
 	$(BIN)/stratify run

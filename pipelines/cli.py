@@ -22,11 +22,22 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
     from pipelines.demo.generator import DemoSpec, generate
 
     out = Path(args.out) if args.out else StratifyResource().paths.landing
-    spec = DemoSpec(customers=args.customers, days=args.days, seed=args.seed, end=args.end)
+    spec = DemoSpec(
+        customers=args.customers,
+        days=args.days,
+        seed=args.seed,
+        end=args.end,
+        countries=tuple(c.strip().upper() for c in args.countries.split(",")),
+        dirty=args.dirty,
+        scenario=args.scenario,
+    )
     counts = generate(spec, out)
-    print(f"demo data: {spec.customers} customers, {spec.start} to {spec.end}, seed {spec.seed} -> {out}")
-    for channel, lines in counts.items():
-        print(f"  {channel}: {lines} order lines")
+    print(
+        f"demo data: {spec.customers} customers in {','.join(spec.countries)}, {spec.start} to {spec.end}, "
+        f"seed {spec.seed}, scenario {spec.scenario}{', dirty' if spec.dirty else ''} -> {out}"
+    )
+    for source, rows in counts.items():
+        print(f"  {source}: {rows} rows")
     return 0
 
 
@@ -72,6 +83,14 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--days", type=int, default=730)
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("--end", type=date.fromisoformat, default=date(2025, 12, 31), help="last day of data")
+    demo.add_argument("--countries", default="DE,FR,GB,US,JP", help="ISO codes, comma-separated")
+    demo.add_argument("--dirty", action="store_true", help="inject known problems (recorded in _truth/)")
+    demo.add_argument(
+        "--scenario",
+        choices=["steady", "shift"],
+        default="steady",
+        help="shift: one country's spend falls and app share rises in the last 60 days",
+    )
     demo.add_argument("--out", help="landing folder (default $STRATIFY_HOME/landing)")
     demo.set_defaults(func=cmd_demo_data)
     prep = sub.add_parser("prepare", help="parse the dbt project and create the Dagster instance folder")

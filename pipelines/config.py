@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -30,12 +30,35 @@ class CsvOptions(_Strict):
     encoding: str = Field("utf-8", description="Text encoding of the file.")
 
 
-class SourceConfig(_Strict):
-    contract: Literal["order_lines"] = Field(description="Canonical shape the source fills.")
-    path: str = Field(description="Glob of the source's files under the landing folder.")
+class FileSet(_Strict):
+    path: str = Field(description="Glob of the files under the landing folder.")
     format: Literal["csv", "parquet", "jsonl"] = Field("csv", description="File format.")
     csv: CsvOptions = Field(default_factory=CsvOptions, description="Options for format csv.")
     columns: dict[str, str] = Field(description="Canonical column name -> column name in the file.")
+    timestamp_format: str | None = Field(
+        None,
+        description="strptime format of dates and timestamps (e.g. '%m/%d/%Y %H:%M'); ISO-8601 if unset.",
+    )
+
+
+class SourceConfig(_Strict):
+    """One source: one or more sets of files (exports of different layouts) filling one contract."""
+
+    files: list[FileSet] = Field(min_length=1, description="File sets; a single set may be given inline.")
+    constants: dict[str, str] = Field(
+        default_factory=dict,
+        description="Canonical column -> value for columns the files lack (e.g. currency: GBP).",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _inline_file_set(cls, data: Any) -> Any:
+        """Accept `path/format/csv/columns` directly on the source as shorthand for one file set."""
+        if isinstance(data, dict) and "files" not in data and "path" in data:
+            inline = {k: data[k] for k in ("path", "format", "csv", "columns", "timestamp_format") if k in data}
+            rest = {k: v for k, v in data.items() if k not in inline}
+            return {**rest, "files": [inline]}
+        return data
 
 
 class SnapshotConfig(_Strict):
@@ -74,19 +97,35 @@ class StratifyConfig(_Strict):
 
     @field_validator("sources")
     @classmethod
-    def _names_are_identifiers(cls, sources: dict[str, SourceConfig]) -> dict[str, SourceConfig]:
-        for name in sources:
-            if not name.isidentifier() or name != name.lower():
-                raise ValueError(
-                    f"source name {name!r} must be a lower-case identifier (it names raw.{name})"
-                )
-        if not sources:
-            raise ValueError("at least one source is needed")
-        return sources
+    def _sources_fill_their_contracts(cls, sources: dict[str, SourceConfig]) -> dict[str, SourceConfig]:
+        """Fail at load time, naming the source, when a mapping cannot fill the source's contract."""
+        from pipelines.ingest.contracts import CONTRACTS
 
-    def sources_of(self, contract: str) -> dict[str, SourceConfig]:
-        """Sources filling one canonical contract, in config order."""
-        return {name: s for name, s in self.sources.items() if s.contract == contract}
+        for name, source in sources.items():
+            if name not in CONTRACTS:
+                raise ValueError(f"unknown source {name!r}; known sources: {sorted(CONTRACTS)}")
+            contract = CONTRACTS[name]
+            for fileset in source.files:
+                unknown = sorted(set(fileset.columns) - set(contract.names))
+                if unknown:
+                    raise ValueError(
+                        f"source {name} ({fileset.path}): unknown canonical columns {unknown}; "
+                        f"the contract has {contract.names}"
+                    )
+                missing = [
+                    c.name
+                    for c in contract.columns
+                    if c.required
+                    and c.kind != "row_number"
+                    and c.name not in fileset.columns
+                    and c.name not in source.constants
+                ]
+                if missing:
+                    raise ValueError(
+                        f"source {name} ({fileset.path}): required columns {missing} are neither "
+                        "mapped in columns nor given in constants"
+                    )
+        return sources
 
 
 def load_config(path: str | Path) -> StratifyConfig:

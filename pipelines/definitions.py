@@ -10,6 +10,7 @@ import dagster as dg
 from pipelines.drift import assets as drift
 from pipelines.ingest import assets as ingest
 from pipelines.orchestration import jobs as orchestration
+from pipelines.orchestration import sensors
 from pipelines.publish import assets as publish
 from pipelines.quality import checks as quality
 from pipelines.resources import StratifyResource
@@ -24,5 +25,6 @@ defs = dg.Definitions.merge(
     publish.defs,
     drift.defs,
     orchestration.defs,
+    sensors.defs,
     dg.Definitions(resources={"stratify": StratifyResource()}),
 )

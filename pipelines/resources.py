@@ -112,11 +112,25 @@ class StratifyResource(dg.ConfigurableResource):
         paths.home.mkdir(parents=True, exist_ok=True)
         spill = paths.home / wh.temp_directory
         spill.mkdir(parents=True, exist_ok=True)
-        settings = {"memory_limit": wh.memory_limit, "threads": wh.threads, "temp_directory": str(spill)}
-        with DuckDBResource(
-            database=str(paths.warehouse), connection_config=settings
-        ).get_connection() as con:
+        settings = {
+            "memory_limit": wh.memory_limit,
+            "threads": wh.threads,
+            "temp_directory": str(spill),
+        }
+        with DuckDBResource(database=str(paths.warehouse), connection_config=settings).get_connection() as con:
+            # Timestamps with time zone are read and shown in UTC whatever the machine's zone.
+            con.execute("SET TimeZone = 'UTC'")
             yield con
+
+    def pii_salt(self) -> str:
+        """STRATIFY_PII_SALT, the secret mixed into every PII hash; there is deliberately no default."""
+        salt = os.environ.get("STRATIFY_PII_SALT")
+        if not salt:
+            raise RuntimeError(
+                "STRATIFY_PII_SALT is not set: PII is hashed with a secret salt at ingestion and there is no "
+                "default. Set it in the environment (keep it out of the repo); `make run` sets a demo salt."
+            )
+        return salt
 
     def export_dbt_env(self) -> None:
         """Tell the dbt subprocess (profiles.yml reads env_var) which warehouse and limits to use."""

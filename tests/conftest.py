@@ -27,4 +27,5 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("STRATIFY_HOME", str(data))
     monkeypatch.setenv("STRATIFY_CONFIG", str(REPO / "stratify.yaml"))
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    monkeypatch.setenv("STRATIFY_PII_SALT", "test-salt")
     return data

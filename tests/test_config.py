@@ -11,8 +11,39 @@ REPO = Path(__file__).resolve().parent.parent
 def test_shipped_config_loads():
     config = load_config(REPO / "stratify.yaml")
     assert config.base_currency == "EUR"
-    assert set(config.sources) == {"pos", "ecommerce"}
-    assert config.sources["pos"].columns["order_id"] == "receipt_id"
+    assert set(config.sources) == {"stores", "fx_rates", "crm_customers", "pos", "ecommerce", "app", "marketplace"}
+    pos = config.sources["pos"]
+    assert [f.path for f in pos.files] == ["pos/*.csv", "pos_de/*.csv"]
+    assert pos.files[1].columns == pos.files[0].columns and pos.files[1].csv.decimal == ","
+    assert config.sources["app"].files[0].format == "jsonl"
+
+
+def _with(tmp_path, change):
+    raw = yaml.safe_load((REPO / "stratify.yaml").read_text())
+    change(raw)
+    path = tmp_path / "stratify.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    return path
+
+
+def test_unknown_source_is_named(tmp_path):
+    path = _with(tmp_path, lambda raw: raw["sources"].update(webshop=raw["sources"]["app"]))
+    with pytest.raises(ValueError, match="unknown source 'webshop'"):
+        load_config(path)
+
+
+def test_unmapped_required_column_is_named(tmp_path):
+    path = _with(tmp_path, lambda raw: raw["sources"]["ecommerce"]["columns"].pop("currency"))
+    with pytest.raises(ValueError, match=r"source ecommerce \(ecommerce/\*.csv\): required columns \['currency'\]"):
+        load_config(path)
+
+
+def test_constants_fill_unmapped_columns(tmp_path):
+    def change(raw):
+        raw["sources"]["ecommerce"]["columns"].pop("currency")
+        raw["sources"]["ecommerce"]["constants"] = {"currency": "GBP"}
+
+    assert load_config(_with(tmp_path, change)).sources["ecommerce"].constants == {"currency": "GBP"}
 
 
 def test_unknown_field_is_rejected_with_its_path(tmp_path):

@@ -44,15 +44,24 @@ def test_asset_graph_matches_snapshot():
 
 def test_flow_runs_raw_to_drift():
     graph = _graph()
-    assert graph["marts/customer_features"]["deps"] == ["intermediate/int_orders__unified"]
+    assert graph["marts/customer_features"]["deps"] == [
+        "intermediate/int_customers__identity",
+        "intermediate/int_orders__unified",
+    ]
     assert "raw/pos" in graph["staging/stg_pos__order_lines"]["deps"]
+    assert graph["raw/pos"]["deps"] == ["raw/fx_rates", "raw/stores"]
     assert graph["drift/drift_metrics"]["deps"] == ["publish/customer_tiers"]
     assert "expectations" in graph["marts/customer_features"]["checks"]
 
 
 def test_dagster_validates_the_workspace(home):
     bin_dir = Path(sys.executable).parent
-    done = subprocess.run([str(bin_dir / "dagster"), "definitions", "validate", "-w", "workspace.yaml"],
-                          cwd=REPO, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [str(bin_dir / "dagster"), "definitions", "validate", "-w", "workspace.yaml"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "All code locations passed validation" in done.stderr + done.stdout

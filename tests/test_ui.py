@@ -23,8 +23,11 @@ def _free_port() -> int:
 
 
 def _graphql(port: int, query: str) -> dict:
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", data=json.dumps({"query": query}).encode(),
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql",
+        data=json.dumps({"query": query}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.loads(response.read())
 
@@ -35,8 +38,14 @@ def test_make_ui_serves_the_asset_graph(home, tmp_path):
     path = os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if Path(p) != Path(sys.executable).parent)
     env = {**os.environ, "PATH": path, "DAGSTER_HOME": str(home / "dagster")}
     log = open(tmp_path / "ui.log", "w")
-    server = subprocess.Popen(["make", "-s", "ui", f"UI_PORT={port}"], cwd=REPO, env=env, stdout=log,
-                              stderr=subprocess.STDOUT, start_new_session=True)
+    server = subprocess.Popen(
+        ["make", "-s", "ui", f"UI_PORT={port}"],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         deadline, data = time.monotonic() + 120, None
         while time.monotonic() < deadline:

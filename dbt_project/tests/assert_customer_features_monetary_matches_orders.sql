@@ -11,7 +11,7 @@ features as (
 orders as (
     select coalesce(sum(net_amount_base), 0) as total
     from {{ ref('int_orders__unified') }}
-    where customer_key is not null
+    where customer_id is not null
       and order_date <= {{ snapshot_date() }}
       and order_date >= {{ dbt.dateadd('day', -364, snapshot_date()) }}
 ),

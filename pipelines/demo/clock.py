@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -82,15 +83,10 @@ def _offset_text(seconds: int) -> str:
     return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-_TIME_TEXT: list[pa.Array] = []
-
-
+@cache
 def time_text() -> pa.Array:
     """'HH:MM:SS' for every second of a day (built once, 86,400 short strings)."""
-    if not _TIME_TEXT:
-        seconds = range(86400)
-        _TIME_TEXT.append(pa.array([f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}" for s in seconds]))
-    return _TIME_TEXT[0]
+    return pa.array([f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}" for s in range(86400)])
 
 
 def sample_hours(u: np.ndarray, channel: np.ndarray) -> np.ndarray:

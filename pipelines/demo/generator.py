@@ -1,119 +1,139 @@
-"""Seeded generator of multi-channel order lines (`stratify demo-data`).
+"""Seeded generator of a multi-channel retailer's landing files (`stratify demo-data`).
 
-Deterministic: the same arguments give byte-identical files. The period ends on a fixed date by default
-so that a demo is reproducible; downstream stages judge time by the data's own clock.
+Deterministic: the same spec gives byte-identical files, because every random stream is seeded from
+the spec's seed plus a fixed purpose and chunk number. The period ends on a fixed date by default so
+that a demo is reproducible; downstream stages judge time by the data's own clock.
+
+Customers are made in chunks of CHUNK persons. Each chunk's rows are appended to the monthly files
+and dropped, so a million customers need no more memory than twenty thousand. The generator shares
+no code with the pipeline stages it feeds, so it cannot hide their bugs.
 """
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 
-from pipelines.demo.archetypes import ARCHETYPES
+from pipelines.demo import crm, dirty
+from pipelines.demo.orders import POS, make_lines
+from pipelines.demo.people import make_people
+from pipelines.demo.render import Block, Renderer, blocks
+from pipelines.demo.truth import Truth
+from pipelines.demo.world import World, build_world, fx_rows, store_rows
+from pipelines.demo.writers import Landing
 
-CATEGORIES = ("apparel", "footwear", "beauty", "home", "electronics", "grocery")
-CATEGORY_PRICE = (35.0, 70.0, 22.0, 30.0, 120.0, 6.0)
-# Month weights: a December peak and a summer dip, as retail has.
-SEASONALITY = np.array([0.9, 0.8, 0.9, 1.0, 1.0, 0.9, 0.85, 0.9, 1.0, 1.05, 1.25, 1.6])
-POS_HEADER = ["receipt_id", "line_no", "loyalty_id", "sold_at", "sku", "qty", "unit_price", "store_id"]
-ECOM_HEADER = ["order_number", "line_id", "customer_ref", "created_at", "product_sku", "quantity", "price"]
+CHUNK = 20_000
+SOURCES = ("stores", "fx_rates", "crm_customers", "pos", "ecommerce", "app", "marketplace")
+LATE_ROWS = 30
 
 
 @dataclass(frozen=True)
 class DemoSpec:
     customers: int = 5000
     days: int = 730
-    end: date = date(2025, 12, 31)
+    end: date = date(2025, 12, 31)  # last day of data, inclusive
     seed: int = 7
+    countries: tuple[str, ...] = ("DE", "FR", "GB", "US", "JP")
+    dirty: bool = False
+    scenario: str = "steady"  # "steady" | "shift"
 
     @property
     def start(self) -> date:
         return self.end - timedelta(days=self.days - 1)
 
 
-def _order_days(rng: np.random.Generator, n: int, first: int, last: int, start: date) -> np.ndarray:
-    """Draw n order days in [first, last] weighted by the month's seasonality."""
-    span = np.arange(first, last + 1)
-    months = np.array([(start + timedelta(days=int(d))).month - 1 for d in span])
-    weights = SEASONALITY[months] / SEASONALITY[months].sum()
-    return np.sort(rng.choice(span, size=n, replace=True, p=weights))
-
-
-def _customer_orders(rng: np.random.Generator, spec: DemoSpec, customer_id: str, arch) -> list[dict]:
-    """All orders of one customer, each with its lines."""
-    joined = int(rng.integers(0, spec.days))
-    active_days = max(1, int((spec.days - joined) * arch.active_fraction))
-    last = min(spec.days - 1, joined + active_days)
-    expected = arch.orders_per_year * (last - joined + 1) / 365.0
-    n_orders = max(1, int(rng.poisson(expected)))
-    orders = []
-    for day in _order_days(rng, n_orders, joined, last, spec.start):
-        channel = "ecommerce" if rng.random() < arch.ecommerce_share else "pos"
-        seconds = int(rng.integers(8 * 3600, 21 * 3600))
-        at = datetime.combine(spec.start + timedelta(days=int(day)), datetime.min.time())
-        at += timedelta(seconds=seconds)
-        basket = rng.gamma(4.0, arch.basket_eur / 4.0)
-        n_lines = 1 + int(rng.poisson(1.2))
-        cats = rng.integers(0, len(CATEGORIES), size=n_lines)
-        prices = np.array([CATEGORY_PRICE[c] for c in cats]) * rng.lognormal(0, 0.25, n_lines)
-        prices *= basket / prices.sum()
-        lines = [
-            (f"SKU-{CATEGORIES[c][:3].upper()}-{int(rng.integers(1, 400)):04d}", 1, round(float(p), 2))
-            for c, p in zip(cats, prices, strict=True)
-        ]
-        orders.append({"customer_id": customer_id, "at": at, "channel": channel, "lines": lines})
-    return orders
-
-
 def generate(spec: DemoSpec, out: Path) -> dict[str, int]:
-    """Write monthly CSV files per channel plus `_truth/customers.csv`; return line counts per channel."""
-    rng = np.random.default_rng(spec.seed)
-    shares = np.array([a.share for a in ARCHETYPES])
-    kinds = rng.choice(len(ARCHETYPES), size=spec.customers, p=shares / shares.sum())
-    orders: list[dict] = []
-    truth = []
-    for i, kind in enumerate(kinds):
-        customer_id = f"L{i + 1:08d}"
-        truth.append((customer_id, ARCHETYPES[kind].name))
-        orders.extend(_customer_orders(rng, spec, customer_id, ARCHETYPES[kind]))
-    orders.sort(key=lambda o: (o["at"], o["customer_id"]))
-    return _write(orders, truth, out)
+    """Write every landing file and the truth under `out`; return the data rows written per source.
+
+    Counts are rows in the files, header excluded: in dirty runs they include the duplicate copies
+    and the rows of the extra files that the pipeline must reject.
+    """
+    world = build_world(spec)
+    landing = Landing(Path(out))
+    landing.clear()
+    run = _Run(world, landing, f"crm/customers_{spec.end.isoformat()}")
+    run.counts["stores"] = landing.write_rows("stores/stores.csv", store_rows(world))
+    run.counts["fx_rates"] = landing.write_rows("fx/fx_rates.csv", fx_rows(world))
+    for chunk, first in enumerate(range(0, spec.customers, CHUNK)):
+        run.chunk(chunk, first, min(CHUNK, spec.customers - first))
+    run.finish()
+    return run.counts
 
 
-def _write(orders: list[dict], truth: list[tuple[str, str]], out: Path) -> dict[str, int]:
-    counts = {"pos": 0, "ecommerce": 0}
-    writers: dict[tuple[str, str], tuple] = {}
-    try:
-        for n, order in enumerate(orders, start=1):
-            month = order["at"].strftime("%Y-%m")
-            key = (order["channel"], month)
-            if key not in writers:
-                folder = out / order["channel"]
-                folder.mkdir(parents=True, exist_ok=True)
-                handle = open(folder / f"{order['channel']}_{month}.csv", "w", newline="", encoding="utf-8")
-                writer = csv.writer(handle)
-                writer.writerow(POS_HEADER if order["channel"] == "pos" else ECOM_HEADER)
-                writers[key] = (handle, writer)
-            writer = writers[key][1]
-            for line_no, (sku, qty, price) in enumerate(order["lines"], start=1):
-                at = order["at"].strftime("%Y-%m-%d %H:%M:%S")
-                if order["channel"] == "pos":
-                    row = [f"R{n:09d}", line_no, order["customer_id"], at, sku, qty, f"{price:.2f}", "S001"]
-                else:
-                    row = [f"W{n:09d}", line_no, order["customer_id"], at, sku, qty, f"{price:.2f}"]
-                writer.writerow(row)
-                counts[order["channel"]] += 1
-    finally:
-        for handle, _ in writers.values():
-            handle.close()
-    truth_dir = out / "_truth"
-    truth_dir.mkdir(parents=True, exist_ok=True)
-    with open(truth_dir / "customers.csv", "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["customer_id", "archetype"])
-        writer.writerows(truth)
-    return counts
+class _Run:
+    """State carried across chunks: order-number counters, row counts, samples for dirty files."""
+
+    def __init__(self, world: World, landing: Landing, crm_stem: str):
+        self.world = world
+        self.landing = landing
+        self.crm_stem = crm_stem
+        self.renderer = Renderer(world)
+        self.truth = Truth(world, landing)
+        self.counts = dict.fromkeys(SOURCES, 0)
+        self.id_base = np.zeros(4, dtype=np.int64)  # orders numbered so far per channel
+        self.late_sample: pa.Table | None = None
+        self.legacy: list[pa.Table] = []  # CRM rows with non-ASCII Latin cities, for the cp1252 file
+        self.legacy_fallback: pa.Table | None = None
+
+    def chunk(self, chunk: int, first: int, n: int) -> None:
+        people = make_people(self.world, chunk, first, n)
+        lines = make_lines(self.world, people, chunk)
+        members = crm.crm_table(self.world, people, chunk)
+        self.landing.append(f"{self.crm_stem}.csv", members)
+        self.counts["crm_customers"] += members.num_rows
+        if self.world.dirty and sum(t.num_rows for t in self.legacy) < crm.LEGACY_ROWS:
+            self.legacy.append(crm.legacy_candidates(members))
+            if self.legacy_fallback is None:
+                self.legacy_fallback = members.slice(0, crm.LEGACY_ROWS)
+        self.truth.persons(people)
+        self.truth.channel_ids(people, lines)
+        rng = np.random.default_rng([self.world.seed, 3, chunk])
+        for block in blocks(self.world, lines):
+            self._write(block, self.renderer.table(block, lines, people, self.id_base), rng)
+            self._keep_late_sample(block, lines, people)
+        self.id_base += lines.orders_per_channel
+
+    def _write(self, block: Block, table: pa.Table, rng: np.random.Generator) -> None:
+        found: list[tuple[int, str]] = []
+        if self.world.dirty:
+            table, found = dirty.inject(table, block.source, rng)
+        file, before = self.landing.append(block.file, table, sep=";" if block.decimal == "," else ",")
+        self.truth.injected(block.source, file, before, found)
+        self.counts[block.source] += table.num_rows
+
+    def _keep_late_sample(self, block: Block, lines, people) -> None:
+        """Clean POS lines of the last month, rendered comma-style, to be re-sent as the late file."""
+        wanted = self.world.dirty and self.late_sample is None and block.source == "pos"
+        if not wanted or self.world.clock.months[-1] not in block.file:
+            return
+        sample = Block("pos", block.file, block.idx[:LATE_ROWS], decimal=".")
+        self.late_sample = self.renderer.table(sample, lines, people, self.id_base)
+
+    def finish(self) -> None:
+        if self.world.dirty:
+            self._late_pos_file()
+            self._legacy_crm_file()
+        self.truth.finish()
+
+    def _late_pos_file(self) -> None:
+        if self.late_sample is None:
+            return
+        table = dirty.late_pos(self.late_sample, int(self.id_base[POS]) + 1)
+        file = f"pos/pos_{self.world.clock.months[-1]}_late.csv"
+        self.landing.append(file, table)
+        self.counts["pos"] += table.num_rows
+        self.truth.reject("pos", file, dirty.WRONG_HEADER)
+
+    def _legacy_crm_file(self) -> None:
+        candidates = pa.concat_tables(self.legacy).slice(0, crm.LEGACY_ROWS)
+        data = crm.legacy_export(candidates, self.legacy_fallback)
+        if data.isascii():  # no members at all: nothing could make the file invalid UTF-8
+            return
+        file = f"{self.crm_stem}_latin1.csv"
+        self.landing.write_bytes(file, data)
+        self.counts["crm_customers"] += data.count(b"\n") - 1
+        self.truth.reject("crm_customers", file, dirty.NOT_UTF8)

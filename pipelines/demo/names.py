@@ -43,7 +43,8 @@ def _pool(locale: str, seed: int) -> NamePool:
     last = getattr(fake, "last_romanized_name", fake.last_name)
     firsts = [n for n in (ascii_fold(first()) for _ in range(POOL_NAMES)) if n] or ["anna"]
     lasts = [n for n in (ascii_fold(last()) for _ in range(POOL_NAMES)) if n] or ["smith"]
-    cities = tuple(dict.fromkeys(fake.city() for _ in range(POOL_CITIES)))
+    # Files are written without quoting, so no value may contain a delimiter or a quote.
+    cities = tuple(dict.fromkeys(re.sub(r'[,;"]', "", fake.city()) for _ in range(POOL_CITIES)))
     domains = sorted({fake.free_email_domain() for _ in range(POOL_DOMAINS * 4)})
     return NamePool(pa.array(firsts), pa.array(lasts), cities, pa.array(domains))
 

@@ -15,7 +15,7 @@ def previous_snapshot(con: duckdb.DuckDBPyConnection, snapshot: date) -> date | 
     """The latest snapshot built before this one: the reference it is compared with."""
     row = con.execute(
         "SELECT max(snapshot_date) FROM segments.customer_segments WHERE snapshot_date < ?", [snapshot]
-    ).fetchone()
+    ).fetchall()[0]
     return row[0] if row else None
 
 

@@ -1,11 +1,10 @@
 """Ingest assets: one `raw/<source>` asset per known source, plus its reconciliation check."""
 
-import uuid
-
 import dagster as dg
 
 from pipelines.ingest.contracts import CONTRACTS, Contract
-from pipelines.ingest.loader import FileLoad, ensure_tables, load_file
+from pipelines.ingest.load_source import load_source, prepare_warehouse
+from pipelines.ingest.loader import FileLoad
 from pipelines.ingest.reconcile import unreconciled_files
 from pipelines.resources import StratifyResource
 
@@ -13,8 +12,7 @@ from pipelines.resources import StratifyResource
 def _file_table(loads: list[FileLoad]) -> dg.MetadataValue:
     rows = ["| file | status | read | accepted | quarantined |", "|---|---|---|---|---|"]
     rows += [
-        f"| {f.path.rsplit('/', 1)[-1]} | {f.status} | {f.rows_read} | {f.rows_accepted} | "
-        f"{f.rows_quarantined} |"
+        f"| {f.path.rsplit('/', 1)[-1]} | {f.status} | {f.rows_read} | {f.rows_accepted} | {f.rows_quarantined} |"
         for f in loads
         if f.status != "unchanged"
     ]
@@ -29,30 +27,35 @@ def build_raw_asset(contract: Contract) -> dg.AssetsDefinition:
         group_name="ingest",
         kinds={"duckdb"},
         description=f"Landed {contract.source} files in raw.{contract.source}. {contract.description}",
+        deps=[dg.AssetKey(["raw", dep]) for dep in contract.depends_on],
         pool="warehouse",
     )
     def _raw(context: dg.AssetExecutionContext, stratify: StratifyResource) -> dg.MaterializeResult:
-        config, landing = stratify.config, stratify.paths.landing
-        source = config.sources.get(contract.source)
-        files = sorted(landing.glob(source.path)) if source else []
-        load_id = context.run_id if context.run_id else uuid.uuid4().hex
+        config = stratify.config
+        configured = contract.source in config.sources
+        has_pii = any(c.kind.startswith("pii_") for c in contract.columns)
+        salt = stratify.pii_salt() if configured and has_pii else None
         with stratify.warehouse() as con:
-            ensure_tables(con, contract)
-            loads = [load_file(con, f, contract, source, load_id) for f in files]
-            total = con.execute(f"SELECT count(*) FROM raw.{contract.source}").fetchone()[0]
+            loads = load_source(con, config, stratify.paths.landing, contract, context.run_id, salt)
+            prepare_warehouse(con)
+            total = con.execute(f"SELECT count(*) FROM raw.{contract.source}").fetchall()[0][0]
+            quarantined = con.execute(
+                "SELECT count(*) FROM ops.quarantine WHERE source = ?", [contract.source]
+            ).fetchall()[0][0]
         for load in loads:
             if load.status == "rejected":
                 context.log.error(load.error)
         new = [f for f in loads if f.status != "unchanged"]
         return dg.MaterializeResult(
             metadata={
-                "configured": source is not None,
+                "configured": configured,
                 "files_new": len(new),
                 "rows_read": sum(f.rows_read for f in new),
                 "rows_accepted": sum(f.rows_accepted for f in new),
                 "rows_quarantined": sum(f.rows_quarantined for f in new),
                 "files_rejected": sum(f.status == "rejected" for f in new),
                 "dagster/row_count": total,
+                "quarantine_total": quarantined,
                 "files": _file_table(loads),
             }
         )
@@ -71,7 +74,7 @@ def build_reconcile_check(contract: Contract) -> dg.AssetChecksDefinition:
     )
     def _check(stratify: StratifyResource) -> dg.AssetCheckResult:
         with stratify.warehouse() as con:
-            ensure_tables(con, contract)
+            prepare_warehouse(con)
             bad = unreconciled_files(con, contract.source)
         return dg.AssetCheckResult(
             passed=not bad,

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.config import SourceConfig
-from pipelines.ingest.contracts import Contract
-from pipelines.ingest.readers import header_error, read_as_text
-from pipelines.ingest.rules import reason_expression
+from pipelines.config import FileSet, SourceConfig
+from pipelines.ingest.contracts import Column, Contract
+from pipelines.ingest.readers import header_error, ident, read_as_text, sql_str
+from pipelines.ingest.rules import RuleContext, duplicate_reason, reason_expression, typed_expression
 
 OPS_DDL = """
 CREATE SCHEMA IF NOT EXISTS ops;
@@ -38,11 +38,23 @@ class FileLoad:
     error: str | None = None
 
 
+@dataclass(frozen=True)
+class LoadRequest:
+    """One file to load and everything needed to judge its rows."""
+
+    path: Path
+    contract: Contract
+    source: SourceConfig
+    fileset: FileSet
+    rules: RuleContext
+    load_id: str
+
+
 def ensure_tables(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
     """Create the ops tables and the typed raw table, so downstream SQL works even with no files."""
     con.execute(OPS_DDL)
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
-    cols = ", ".join(f"{c.name} {c.sql_type}" for c in contract.columns)
+    cols = ", ".join(f"{c.stored_name} {c.sql_type}" for c in contract.columns)
     con.execute(
         f"CREATE TABLE IF NOT EXISTS raw.{contract.source} ({cols}, _source_file VARCHAR, "
         "_row_number BIGINT, _load_id VARCHAR, _loaded_at TIMESTAMP)"
@@ -57,109 +69,172 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _cast(col, source: SourceConfig) -> str:
-    text = f"nullif(trim(t.{col.name}), '')"
-    if col.sql_type == "VARCHAR":
-        return text
-    if col.sql_type.startswith(("DECIMAL", "INTEGER", "DOUBLE", "BIGINT")) and source.format == "csv":
-        if source.csv.decimal == ",":
-            text = f"replace(replace({text}, '.', ''), ',', '.')"
-    return f"TRY_CAST({text} AS {col.sql_type})"
+def _text_of(col: Column, req: LoadRequest, offset: int) -> str:
+    """The file's text for a canonical column: its mapped column, a constant, the row number, or NULL."""
+    if col.name in req.fileset.columns:
+        # Trimmed once here, with '' as NULL, so every rule and cast downstream sees clean text.
+        return f"nullif(trim(CAST(f.{ident(req.fileset.columns[col.name])} AS VARCHAR)), '')"
+    if col.name in req.source.constants:
+        return sql_str(req.source.constants[col.name])
+    if col.kind == "row_number":
+        return f"CAST(f.rowid - {offset} + 1 AS VARCHAR)"
+    return "CAST(NULL AS VARCHAR)"
 
 
-def _validate(con: duckdb.DuckDBPyConnection, contract: Contract, source: SourceConfig) -> None:
-    """Build temp table `_checked`: canonical typed columns plus `_reason` (NULL when the row is valid)."""
-    renames = ", ".join(
-        f'"{source.columns[c]}" AS {c}' if c in source.columns else f"NULL AS {c}" for c in contract.names
-    )
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _text AS SELECT _row, {renames} FROM _file")
-    casts = ", ".join(f"{_cast(c, source)} AS {c.name}" for c in contract.columns)
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _checked AS SELECT c.*, {reason_expression(contract)} AS _reason "
-        f"FROM _text t JOIN (SELECT t._row, {casts} FROM _text t) c USING (_row)"
-    )
+def _earlier_keys(req: LoadRequest) -> str:
+    """Keys of this source already loaded from earlier files, as a SQL relation over `judged`.
+
+    Only event sources (order lines) are checked across files: master data (CRM, stores, FX) is re-sent
+    on purpose and its latest version wins in staging. Lines are looked up only within the file's own
+    time span, so the check reads a sliver of a large raw table instead of all of it.
+    """
+    contract = req.contract
     key = ", ".join(contract.key)
-    key_match = " AND ".join(f"r.{k} = k.{k}" for k in contract.key)
+    if not contract.is_event:
+        return f"SELECT {key} FROM raw.{contract.source} WHERE false"
+    return (
+        f"SELECT DISTINCT {key} FROM raw.{contract.source} "
+        "WHERE ordered_at BETWEEN (SELECT min(ordered_at) FROM judged) AND (SELECT max(ordered_at) FROM judged)"
+    )
+
+
+def _typed_sql(req: LoadRequest, offset: int) -> str:
+    """SQL over `_file`: `_row`, the texts `_t_<col>` and the typed (or hashed) canonical columns."""
+    contract = req.contract
+    texts = ", ".join(f"{_text_of(c, req, offset)} AS _t_{c.name}" for c in contract.columns)
+    country = next((c.name for c in contract.columns if c.kind == "country"), None)
+    join = (
+        f"LEFT JOIN ref.countries _rc ON _rc.key = lower(_t_{country})"
+        if country
+        else "LEFT JOIN (SELECT NULL AS alpha2, NULL AS calling_code) _rc ON false"
+    )
+    typed = ", ".join(f"{typed_expression(c, req.fileset)} AS {c.name}" for c in contract.columns)
+    text_names = ", ".join(f"_t_{c}" for c in contract.names)
+    return (
+        f"SELECT _row, {text_names}, {typed} FROM (SELECT f.rowid - {offset} + 1 AS _row, {texts} FROM _file f) {join}"
+    )
+
+
+def _find_rejects(con: duckdb.DuckDBPyConnection, req: LoadRequest, offset: int) -> None:
+    """Temp table `_rejected` (_row, _reason): each row that broke a rule, with the first rule it broke.
+
+    Only the (few) rejected rows are materialised; accepted rows are cast again straight into raw, which
+    costs less than writing every row to a wide temporary table first.
+    """
+    contract = req.contract
+    key = ", ".join(f"j.{k}" for k in contract.key)
+    key_match = " AND ".join(f"e.{k} = j.{k}" for k in contract.key)
     con.execute(f"""
-        UPDATE _checked SET _reason = 'duplicate line key' WHERE _row IN (
-          SELECT _row FROM (
-            SELECT _row, {key}, row_number() OVER (PARTITION BY {key} ORDER BY _row) AS n
-            FROM _checked WHERE _reason IS NULL) k
-          WHERE n > 1 OR EXISTS (SELECT 1 FROM raw.{contract.source} r WHERE {key_match}))
+        CREATE OR REPLACE TEMP TABLE _rejected AS
+        WITH judged AS (
+            SELECT *, {reason_expression(contract, req.rules)} AS _first_reason FROM ({_typed_sql(req, offset)})
+        ),
+        earlier AS ({_earlier_keys(req)}),
+        reasons AS (
+            SELECT j._row,
+                   CASE WHEN j._first_reason IS NOT NULL THEN j._first_reason
+                        WHEN e.{contract.key[0]} IS NOT NULL
+                          OR row_number() OVER (PARTITION BY j._first_reason IS NULL, {key} ORDER BY j._row) > 1
+                        THEN '{duplicate_reason(contract)}'
+                   END AS _reason
+            FROM judged j LEFT JOIN earlier e ON {key_match}
+        )
+        SELECT _row, _reason FROM reasons WHERE _reason IS NOT NULL
     """)
 
 
-def _already_seen(con, contract: Contract, path: str, sha: str) -> FileLoad | None:
+def _masked_record(req: LoadRequest, found: list[str]) -> str:
+    """The original record as JSON, with the values of PII columns masked (quarantine is in the warehouse)."""
+    pii = {
+        req.fileset.columns[c.name]
+        for c in req.contract.columns
+        if c.kind.startswith("pii_") and c.name in req.fileset.columns
+    }
+    masked = "CASE WHEN f.{c} IS NULL THEN NULL ELSE '***' END"
+    fields = ", ".join(
+        f"{ident(col)} := " + (masked.format(c=ident(col)) if col in pii else f"CAST(f.{ident(col)} AS VARCHAR)")
+        for col in found
+    )
+    return f"to_json(struct_pack({fields}))::VARCHAR"
+
+
+def _insert_rows(con: duckdb.DuckDBPyConnection, req: LoadRequest, found: list[str], offset: int) -> FileLoad:
+    _find_rejects(con, req, offset)
+    stored = ", ".join(c.name for c in req.contract.columns)
+    path = str(req.path)
+    con.execute(
+        f"INSERT INTO raw.{req.contract.source} SELECT {stored}, ?, _row, ?, now()::TIMESTAMP "
+        f"FROM ({_typed_sql(req, offset)}) WHERE _row NOT IN (SELECT _row FROM _rejected)",
+        [path, req.load_id],
+    )
+    con.execute(
+        f"INSERT INTO ops.quarantine SELECT ?, ?, r._row, {_masked_record(req, found)}, r._reason, ?, "
+        f"now()::TIMESTAMP FROM _rejected r JOIN _file f ON f.rowid - {offset} + 1 = r._row ORDER BY r._row",
+        [req.contract.source, path, req.load_id],
+    )
+    read = con.execute("SELECT count(*) FROM _file").fetchall()[0][0]
+    rejected = con.execute("SELECT count(*) FROM _rejected").fetchall()[0][0]
+    return FileLoad(path, "loaded", read, read - rejected, rejected)
+
+
+def _already_seen(con, req: LoadRequest, sha: str) -> FileLoad | None:
     """Skip a file whose content was loaded before: silently at the same path, on the ledger elsewhere."""
     rows = con.execute(
-        "SELECT path FROM ops.load_ledger WHERE source = ? AND sha256 = ?", [contract.source, sha]
+        "SELECT path FROM ops.load_ledger WHERE source = ? AND sha256 = ?", [req.contract.source, sha]
     ).fetchall()
     if not rows:
         return None
-    if any(r[0] == path for r in rows):
-        return FileLoad(path, "unchanged")
-    return FileLoad(path, "skipped_duplicate", error=f"same content as already loaded {rows[0][0]}")
+    if any(r[0] == str(req.path) for r in rows):
+        return FileLoad(str(req.path), "unchanged")
+    return FileLoad(str(req.path), "skipped_duplicate", error=f"same content as already loaded {rows[0][0]}")
 
 
-def _record(con, contract: Contract, sha: str, load: FileLoad, load_id: str) -> FileLoad:
+def _record(con, req: LoadRequest, sha: str, load: FileLoad) -> FileLoad:
     con.execute(
         "INSERT INTO ops.load_ledger VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP)",
         [
             load.path,
             sha,
-            contract.source,
+            req.contract.source,
             load.rows_read,
             load.rows_accepted,
             load.rows_quarantined,
             load.status,
             load.error,
-            load_id,
+            req.load_id,
         ],
     )
     return load
 
 
-def load_file(con, path: Path, contract: Contract, source: SourceConfig, load_id: str) -> FileLoad:
+def _read(con: duckdb.DuckDBPyConnection, req: LoadRequest) -> tuple[list[str], int] | FileLoad:
+    """Read the file into `_file`, or say why it is rejected whole (unreadable, or a header that does not fit)."""
+    try:
+        found, offset = read_as_text(con, req.path, req.fileset)
+    except duckdb.Error as exc:
+        detail = " ".join(line.strip() for line in str(exc).splitlines()[:3] if line.strip())
+        return FileLoad(str(req.path), "rejected", error=f"{req.path}: unreadable as {req.fileset.format}: {detail}")
+    error = header_error(req.path, found, req.fileset.columns)
+    if error:
+        read = con.execute("SELECT count(*) FROM _file").fetchall()[0][0]
+        return FileLoad(str(req.path), "rejected", read, 0, 0, error)
+    return found, offset
+
+
+def load_file(con: duckdb.DuckDBPyConnection, req: LoadRequest) -> FileLoad:
     """Load one file in one transaction and return what happened to its rows."""
-    sha, name = sha256_of(path), str(path)
-    seen = _already_seen(con, contract, name, sha)
+    sha = sha256_of(req.path)
+    seen = _already_seen(con, req, sha)
     if seen is not None:
-        return seen if seen.status == "unchanged" else _record(con, contract, sha, seen, load_id)
+        return seen if seen.status == "unchanged" else _record(con, req, sha, seen)
+    read = _read(con, req)
+    if isinstance(read, FileLoad):
+        return _record(con, req, sha, read)
     con.execute("BEGIN TRANSACTION")
     try:
-        try:
-            found = read_as_text(con, path, source)
-        except duckdb.Error as exc:
-            error = f"{path}: unreadable as {source.format}: {exc}"
-            found = None
-        else:
-            error = header_error(path, found, source.columns)
-        if error:
-            read = con.execute("SELECT count(*) FROM _file").fetchone()[0] if found is not None else 0
-            load = _record(con, contract, sha, FileLoad(name, "rejected", read, 0, 0, error), load_id)
-        else:
-            load = _record(con, contract, sha, _insert_rows(con, contract, source, name, load_id), load_id)
+        load = _record(con, req, sha, _insert_rows(con, req, *read))
         con.execute("COMMIT")
         return load
     except Exception:
         con.execute("ROLLBACK")
         raise
-
-
-def _insert_rows(con, contract: Contract, source: SourceConfig, path: str, load_id: str) -> FileLoad:
-    _validate(con, contract, source)
-    cols = ", ".join(contract.names)
-    con.execute(
-        f"INSERT INTO raw.{contract.source} SELECT {cols}, ?, _row, ?, now()::TIMESTAMP "
-        "FROM _checked WHERE _reason IS NULL ORDER BY _row",
-        [path, load_id],
-    )
-    con.execute(
-        "INSERT INTO ops.quarantine SELECT ?, ?, c._row, to_json(f)::VARCHAR, c._reason, ?, now()::TIMESTAMP "
-        "FROM _checked c JOIN _file f USING (_row) WHERE c._reason IS NOT NULL ORDER BY c._row",
-        [contract.source, path, load_id],
-    )
-    read, accepted = con.execute(
-        "SELECT count(*), count(*) FILTER (_reason IS NULL) FROM _checked"
-    ).fetchone()
-    return FileLoad(path, "loaded", read, accepted, read - accepted)

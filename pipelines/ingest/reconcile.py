@@ -23,6 +23,5 @@ def unreconciled_files(con: duckdb.DuckDBPyConnection, source: str) -> list[str]
         [source, source],
     ).fetchall()
     return [
-        f"{p}: read {rd}, accepted {a}, quarantined {q}, in raw {r}, in quarantine {iq}"
-        for p, rd, a, q, r, iq in rows
+        f"{p}: read {rd}, accepted {a}, quarantined {q}, in raw {r}, in quarantine {iq}" for p, rd, a, q, r, iq in rows
     ]

@@ -16,8 +16,7 @@ ingest_job = dg.define_asset_job(
 
 snapshot_job = dg.define_asset_job(
     "snapshot_job",
-    selection=dg.AssetSelection.assets(dbt_snapshot_models)
-    | dg.AssetSelection.groups("segment", "publish", "drift"),
+    selection=dg.AssetSelection.assets(dbt_snapshot_models) | dg.AssetSelection.groups("segment", "publish", "drift"),
     description="Build one snapshot: features, quality gate, segments, publish and drift.",
     partitions_def=snapshot_partitions(),
     executor_def=dg.in_process_executor,

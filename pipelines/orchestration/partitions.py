@@ -40,9 +40,7 @@ def snapshot_date_of(partition_key: str) -> date:
 def partition_keys_between(first: date, last: date) -> list[str]:
     """Keys of the partitions whose snapshot date lies in [first, last], oldest first."""
     parts = snapshot_partitions()
-    keys = parts.get_partition_keys(
-        current_time=datetime.combine(last + timedelta(days=1), datetime.min.time())
-    )
+    keys = parts.get_partition_keys(current_time=datetime.combine(last + timedelta(days=1), datetime.min.time()))
     return [k for k in keys if first <= snapshot_date_of(k) <= last]
 
 

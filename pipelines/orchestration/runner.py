@@ -40,9 +40,7 @@ def _describe(event) -> str:
     mat = event.step_materialization_data.materialization
     shown = {k: v.value for k, v in mat.metadata.items() if k in SHOWN_METADATA and v.value is not None}
     facts = ", ".join(
-        f"{k.removeprefix('dagster/')}={v:.4g}"
-        if isinstance(v, float)
-        else f"{k.removeprefix('dagster/')}={v}"
+        f"{k.removeprefix('dagster/')}={v:.4g}" if isinstance(v, float) else f"{k.removeprefix('dagster/')}={v}"
         for k, v in shown.items()
     )
     return f"    {mat.asset_key.to_user_string()}: {facts or 'built'}"
@@ -82,10 +80,11 @@ def _execute(
             if check.severity == dg.AssetCheckSeverity.ERROR:
                 outcome.failures.append(failure)
     for step in result.get_step_failure_events():
-        outcome.failures.append(
-            f"step {step.step_key} failed: {step.step_failure_data.error.message.strip()}"
-        )
-        say(f"    FAILED {step.step_key}: {step.step_failure_data.error.message.strip()}")
+        error = step.step_failure_data.error
+        while error.cause is not None:  # Dagster wraps the user's exception; the cause says what broke
+            error = error.cause
+        outcome.failures.append(f"step {step.step_key} failed: {error.message.strip()}")
+        say(f"    FAILED {step.step_key}: {error.message.strip()}")
     if not result.success and not outcome.failures:
         outcome.failures.append(f"{label} did not succeed")
     say(f"    done in {time.monotonic() - started:.1f}s")
@@ -94,7 +93,7 @@ def _execute(
 def data_until(stratify: StratifyResource) -> date | None:
     """The data's own clock: the latest order date in the warehouse."""
     with stratify.warehouse() as con:
-        return con.execute("SELECT max(order_date) FROM intermediate.int_orders__unified").fetchone()[0]
+        return con.execute("SELECT max(order_date) FROM intermediate.int_orders__unified").fetchall()[0][0]
 
 
 def run_pipeline(

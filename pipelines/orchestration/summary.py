@@ -11,7 +11,7 @@ def print_summary(stratify: StratifyResource, snapshots: list[str]) -> None:
     """Read the published file (read-only, as a BI tool would) and print customers per tier."""
     paths = stratify.paths
     with duckdb.connect(str(paths.tiers_db), read_only=True) as con:
-        snapshot = con.execute("SELECT max(snapshot_date) FROM customer_tiers").fetchone()[0]
+        snapshot = con.execute("SELECT max(snapshot_date) FROM customer_tiers").fetchall()[0][0]
         rows = con.execute("SELECT tier, count(*) FROM customer_tiers GROUP BY tier").fetchall()
     counts = dict(rows)
     total = sum(counts.values())

@@ -40,7 +40,7 @@ def publish_database(con: duckdb.DuckDBPyConnection, target: Path) -> dict[str, 
         con.execute(f"ATTACH {_sql_str(staging)} AS publish_staging")
         for table, query in PUBLISHED_TABLES.items():
             con.execute(f"CREATE TABLE publish_staging.{table} AS {query}")
-            counts[table] = con.execute(f"SELECT count(*) FROM publish_staging.{table}").fetchone()[0]
+            counts[table] = con.execute(f"SELECT count(*) FROM publish_staging.{table}").fetchall()[0][0]
         con.execute("DETACH publish_staging")
         os.replace(staging, target)
     finally:

@@ -55,9 +55,7 @@ def load_suite_files(folder: Path = EXPECTATIONS_DIR) -> list[SuiteFile]:
         meta = body.get("meta", {})
         if "table" not in meta or meta.get("severity") not in ("ERROR", "WARN"):
             raise ValueError(f"{path}: meta needs 'table' and 'severity' (ERROR or WARN)")
-        suites.append(
-            SuiteFile(body["name"], meta["table"], meta["severity"], meta.get("snapshot_column"), body)
-        )
+        suites.append(SuiteFile(body["name"], meta["table"], meta["severity"], meta.get("snapshot_column"), body))
     return suites
 
 
@@ -74,9 +72,7 @@ def validate(df: pd.DataFrame, suite: SuiteFile) -> tuple[int, list[Failure]]:
     gx = _quiet_gx()
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = {"globally": False}
-    gx_suite = context.suites.add(
-        gx.ExpectationSuite(name=suite.name, expectations=suite.body["expectations"])
-    )
+    gx_suite = context.suites.add(gx.ExpectationSuite(name=suite.name, expectations=suite.body["expectations"]))
     batch = context.data_sources.add_pandas("stratify").add_dataframe_asset(suite.name)
     definition = batch.add_batch_definition_whole_dataframe("whole")
     validation = context.validation_definitions.add(

@@ -5,45 +5,76 @@ import json
 import duckdb
 import pytest
 
-from pipelines.config import load_config
+from pipelines.config import SourceConfig
 from pipelines.ingest.contracts import CONTRACTS
-from pipelines.ingest.loader import ensure_tables, load_file
+from pipelines.ingest.load_source import prepare_warehouse
+from pipelines.ingest.loader import LoadRequest, load_file
 from pipelines.ingest.reconcile import unreconciled_files
-from tests.conftest import REPO
+from pipelines.ingest.rules import RuleContext
 
-HEADER = "receipt_id,line_no,loyalty_id,sold_at,sku,qty,unit_price,store_id\n"
+HEADER = "store_id,receipt_id,line_no,sold_at,loyalty_id,sku,category,qty,unit_price,discount,currency,is_return\n"
+POS = SourceConfig.model_validate(
+    {
+        "path": "pos/*.csv",
+        "columns": {
+            "store_id": "store_id",
+            "order_id": "receipt_id",
+            "line_number": "line_no",
+            "ordered_at": "sold_at",
+            "customer_id": "loyalty_id",
+            "sku": "sku",
+            "category": "category",
+            "quantity": "qty",
+            "unit_price": "unit_price",
+            "discount": "discount",
+            "currency": "currency",
+            "is_return": "is_return",
+        },
+    }
+)
 
 
 @pytest.fixture
 def con(tmp_path):
     connection = duckdb.connect(str(tmp_path / "w.duckdb"))
-    ensure_tables(connection, CONTRACTS["pos"])
+    prepare_warehouse(connection)
+    connection.execute(
+        "INSERT INTO raw.stores (store_id, country, timezone, currency) VALUES ('S1', 'DE', 'Europe/Berlin', 'EUR')"
+    )
+    connection.execute("INSERT INTO raw.fx_rates VALUES ('2025-01-01', 'GBP', 1.17, 'f', 1, 'l', now())")
+    connection.execute("CREATE TEMP TABLE _known_currencies AS SELECT 'EUR' AS currency UNION SELECT 'GBP'")
     yield connection
     connection.close()
 
 
-@pytest.fixture
-def pos():
-    return load_config(REPO / "stratify.yaml").sources["pos"]
+def _load(con, path, source=POS, load_id="load-1"):
+    rules = RuleContext(check_currency=True, check_store=True)
+    return load_file(con, LoadRequest(path, CONTRACTS["pos"], source, source.files[0], rules, load_id))
 
 
-def _write(path, body):
-    path.write_text(HEADER + body, encoding="utf-8")
+def _write(path, body, header=HEADER):
+    path.write_text(header + body, encoding="utf-8")
     return path
 
 
-def test_bad_rows_are_quarantined_with_the_rule_they_broke(con, pos, tmp_path):
-    f = _write(tmp_path / "pos_1.csv", (
-        "R1,1,L1,2025-01-01 10:00:00,a,1,2.50,S1\n"      # ok
-        "R1,2,L1,2025-01-01 10:00:00,a,1,abc,S1\n"       # unparseable number
-        "R2,1,L1,2025-01-01 10:00:00,a,1,-2.0,S1\n"      # negative price
-        ",1,L1,2025-01-01 10:00:00,a,1,2.0,S1\n"         # missing key
-        "R3,1,L1,2099-01-01 10:00:00,a,1,2.0,S1\n"       # future
-        "R4,1,L1,31/02/2025,a,1,2.0,S1\n"                # unparseable date
-        "R1,1,L1,2025-01-01 10:00:00,a,1,2.50,S1\n"      # duplicate line key
-    ))
-    load = load_file(con, f, CONTRACTS["pos"], pos, "load-1")
-    assert (load.status, load.rows_read, load.rows_accepted, load.rows_quarantined) == ("loaded", 7, 1, 6)
+def test_bad_rows_are_quarantined_with_the_rule_they_broke(con, tmp_path):
+    f = _write(
+        tmp_path / "pos_1.csv",
+        (
+            "S1,R1,1,2025-01-01 10:00:00,L1,a,shoes,1,2.50,0,EUR,0\n"  # ok
+            "S1,R1,2,2025-01-01 10:00:00,L1,a,shoes,1,abc,0,EUR,0\n"  # unparseable number
+            "S1,R2,1,2025-01-01 10:00:00,L1,a,shoes,1,-2.0,0,EUR,0\n"  # negative price
+            "S1,,1,2025-01-01 10:00:00,L1,a,shoes,1,2.0,0,EUR,0\n"  # missing key
+            "S1,R3,1,2099-01-01 10:00:00,L1,a,shoes,1,2.0,0,EUR,0\n"  # future
+            "S1,R4,1,31/02/2025,L1,a,shoes,1,2.0,0,EUR,0\n"  # unparseable date
+            "S1,R1,1,2025-01-01 10:00:00,L1,a,shoes,1,2.50,0,EUR,0\n"  # duplicate line key
+            "S1,R5,1,2025-01-01 10:00:00,L1,a,shoes,1,2.50,0,XXX,0\n"  # unknown currency
+            "S9,R6,1,2025-01-01 10:00:00,L1,a,shoes,1,2.50,0,GBP,0\n"  # unknown store
+            "S1,R7,1,2025-01-01 10:00:00,L1,a,shoes,1,2.50,0,GBP,maybe\n"  # unparseable boolean
+        ),
+    )
+    load = _load(con, f)
+    assert (load.status, load.rows_read, load.rows_accepted, load.rows_quarantined) == ("loaded", 10, 1, 9)
     reasons = dict(con.execute("SELECT row_number, reason FROM ops.quarantine ORDER BY 1").fetchall())
     assert reasons == {
         2: "unparseable number in unit_price",
@@ -52,47 +83,91 @@ def test_bad_rows_are_quarantined_with_the_rule_they_broke(con, pos, tmp_path):
         5: "timestamp in the future",
         6: "unparseable date in ordered_at",
         7: "duplicate line key",
+        8: "unknown currency",
+        9: "unknown store",
+        10: "unparseable boolean in is_return",
     }
-    record = json.loads(con.execute("SELECT raw_record FROM ops.quarantine WHERE row_number = 2").fetchone()[0])
-    assert record["unit_price"] == "abc"
-    assert con.execute("SELECT order_id, unit_price FROM raw.pos").fetchall()[0][0] == "R1"
+    record = json.loads(con.execute("SELECT raw_record FROM ops.quarantine WHERE row_number = 2").fetchall()[0][0])
+    assert record["unit_price"] == "abc" and record["receipt_id"] == "R1"
+    assert con.execute("SELECT order_id, _row_number FROM raw.pos").fetchall() == [("R1", 1)]
     assert unreconciled_files(con, "pos") == []
 
 
-def test_wrong_header_rejects_the_file_and_names_the_columns(con, pos, tmp_path):
-    f = tmp_path / "pos_bad.csv"
-    f.write_text("receipt,line,who\nR1,1,L1\n", encoding="utf-8")
-    load = load_file(con, f, CONTRACTS["pos"], pos, "load-1")
+def test_wrong_header_rejects_the_file_and_names_the_columns(con, tmp_path):
+    f = _write(tmp_path / "pos_bad.csv", "S1,R1\n", header="store_id,receipt\n")
+    load = _load(con, f)
     assert load.status == "rejected"
-    assert "pos_bad.csv" in load.error and "receipt_id" in load.error and "found ['receipt', 'line', 'who']" in load.error
-    assert con.execute("SELECT count(*) FROM raw.pos").fetchone()[0] == 0
-    assert con.execute("SELECT status FROM ops.load_ledger").fetchall() == [("rejected",)]
+    assert (
+        "pos_bad.csv" in load.error and "'receipt_id'" in load.error and "found ['store_id', 'receipt']" in load.error
+    )
+    assert con.execute("SELECT count(*) FROM raw.pos").fetchall()[0][0] == 0
+    assert con.execute("SELECT status, error FROM ops.load_ledger").fetchall() == [("rejected", load.error)]
 
 
-def test_loading_again_changes_nothing_and_copies_are_flagged(con, pos, tmp_path):
-    f = _write(tmp_path / "pos_1.csv", "R1,1,L1,2025-01-01 10:00:00,a,1,2.50,S1\n")
-    assert load_file(con, f, CONTRACTS["pos"], pos, "a").status == "loaded"
-    assert load_file(con, f, CONTRACTS["pos"], pos, "b").status == "unchanged"
+def test_unreadable_file_is_rejected_not_fatal(con, tmp_path):
+    f = tmp_path / "pos_latin1.csv"
+    f.write_bytes((HEADER + "S1,R1,1,2025-01-01 10:00:00,L1,a,Küche,1,2.5,0,EUR,0\n").encode("latin-1"))
+    load = _load(con, f)
+    assert load.status == "rejected" and "pos_latin1.csv" in load.error and "unreadable as csv" in load.error
+
+
+def test_loading_again_changes_nothing_and_copies_are_flagged(con, tmp_path):
+    f = _write(tmp_path / "pos_1.csv", "S1,R1,1,2025-01-01 10:00:00,L1,a,shoes,1,2.50,0,EUR,0\n")
+    assert _load(con, f).status == "loaded"
+    assert _load(con, f, load_id="b").status == "unchanged"
     copy = tmp_path / "pos_copy.csv"
     copy.write_bytes(f.read_bytes())
-    assert load_file(con, copy, CONTRACTS["pos"], pos, "c").status == "skipped_duplicate"
-    assert con.execute("SELECT count(*) FROM raw.pos").fetchone()[0] == 1
-    ledger = con.execute("SELECT path, status FROM ops.load_ledger ORDER BY loaded_at").fetchall()
-    assert [s for _, s in ledger] == ["loaded", "skipped_duplicate"]
+    assert _load(con, copy, load_id="c").status == "skipped_duplicate"
+    assert con.execute("SELECT count(*) FROM raw.pos").fetchall()[0][0] == 1
+    ledger = con.execute("SELECT status FROM ops.load_ledger ORDER BY loaded_at").fetchall()
+    assert [s for (s,) in ledger] == ["loaded", "skipped_duplicate"]
 
 
-def test_reconciliation_catches_a_lost_row(con, pos, tmp_path):
-    f = _write(tmp_path / "pos_1.csv", "R1,1,L1,2025-01-01 10:00:00,a,1,2.50,S1\nR1,2,L1,2025-01-01 10:00:00,a,1,3,S1\n")
-    load_file(con, f, CONTRACTS["pos"], pos, "a")
+def test_reconciliation_catches_a_lost_row(con, tmp_path):
+    f = _write(
+        tmp_path / "pos_1.csv",
+        "S1,R1,1,2025-01-01 10:00:00,L1,a,x,1,2.5,0,EUR,0\nS1,R1,2,2025-01-01 10:00:00,L1,a,x,1,3,0,EUR,0\n",
+    )
+    _load(con, f)
     con.execute("DELETE FROM raw.pos WHERE line_number = 2")
     problems = unreconciled_files(con, "pos")
     assert len(problems) == 1 and "pos_1.csv" in problems[0] and "in raw 1" in problems[0]
 
 
-def test_decimal_comma_csv(con, pos, tmp_path):
-    semicolon = pos.model_copy(update={"csv": pos.csv.model_copy(update={"delimiter": ";", "decimal": ","})})
-    f = tmp_path / "pos_eu.csv"
-    f.write_text(HEADER.replace(",", ";") + "R1;1;L1;2025-01-01 10:00:00;a;2;1.234,50;S1\n", encoding="utf-8")
-    load = load_file(con, f, CONTRACTS["pos"], semicolon, "a")
-    assert load.rows_accepted == 1
-    assert float(con.execute("SELECT unit_price FROM raw.pos").fetchone()[0]) == 1234.5
+def test_decimal_comma_csv(con, tmp_path):
+    semicolon = SourceConfig.model_validate({**POS.files[0].model_dump(), "csv": {"delimiter": ";", "decimal": ","}})
+    f = _write(
+        tmp_path / "pos_eu.csv",
+        "S1;R1;1;2025-01-01 10:00:00;L1;a;x;2;1.234,50;0,5;EUR;0\n",
+        header=HEADER.replace(",", ";"),
+    )
+    assert _load(con, f, source=semicolon).rows_accepted == 1
+    assert con.execute("SELECT unit_price, discount FROM raw.pos").fetchall()[0] == (1234.5, 0.5)
+
+
+def test_pii_is_hashed_and_masked(con, tmp_path):
+    crm = SourceConfig.model_validate(
+        {
+            "path": "crm/*.csv",
+            "columns": {"loyalty_id": "id", "email": "mail", "phone": "tel", "country": "land", "birth_year": "born"},
+        }
+    )
+    f = tmp_path / "crm.csv"
+    f.write_text(
+        "id,mail,tel,land,born\nL1, Ann@Example.COM ,030 1234567,Germany,1980\n"
+        "L2,bob@example.com,+49 30 1234567,DE,19x0\n",
+        encoding="utf-8",
+    )
+    con.execute("SET VARIABLE pii_salt = 'pepper'")
+    rules = RuleContext(check_currency=True, check_store=True)
+    load = load_file(con, LoadRequest(f, CONTRACTS["crm_customers"], crm, crm.files[0], rules, "l"))
+    assert (load.rows_accepted, load.rows_quarantined) == (1, 1)
+    email_hash, phone_hash, country = con.execute(
+        "SELECT email_hash, phone_hash, country FROM raw.crm_customers"
+    ).fetchall()[0]
+    expected = duckdb.sql(
+        "SELECT sha256('pepper' || 'ann@example.com'), sha256('pepper' || '+49301234567')"
+    ).fetchall()[0]
+    assert (email_hash, phone_hash, country) == (*expected, "DE")
+    record = con.execute("SELECT raw_record FROM ops.quarantine").fetchall()[0][0]
+    assert "bob@example.com" not in record and "1234567" not in record and json.loads(record)["mail"] == "***"

@@ -11,13 +11,22 @@ from pipelines.segment.store import replace_snapshot
 
 
 def _segments(snapshot, n):
-    return pd.DataFrame({"customer_key": [f"c{i}" for i in range(n)], "snapshot_date": snapshot,
-                         "recency_days": 1, "frequency_365d": 2, "monetary_365d": 3.0, "cluster_id": 0,
-                         "tier": "gold"})
+    return pd.DataFrame(
+        {
+            "customer_key": [f"c{i}" for i in range(n)],
+            "snapshot_date": snapshot,
+            "recency_days": 1,
+            "frequency_365d": 2,
+            "monetary_365d": 3.0,
+            "cluster_id": 0,
+            "tier": "gold",
+        }
+    )
 
 
 def _count_in_new_process(path, table):
-    code = f"import duckdb; print(duckdb.connect({str(path)!r}, read_only=True).execute('SELECT count(*) FROM {table}').fetchone()[0])"
+    query = f"SELECT count(*) FROM {table}"
+    code = f"import duckdb; print(duckdb.connect({str(path)!r}, read_only=True).execute({query!r}).fetchall()[0][0])"
     return int(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
 
 
@@ -31,7 +40,7 @@ def test_publish_swaps_the_file_and_open_readers_keep_reading(tmp_path):
     replace_snapshot(warehouse, _segments(pd.Timestamp("2025-02-28").date(), 5), pd.Timestamp("2025-02-28").date())
     publish_database(warehouse, target)
 
-    assert reader.execute("SELECT count(*) FROM customer_tiers").fetchone()[0] == 3
+    assert reader.execute("SELECT count(*) FROM customer_tiers").fetchall()[0][0] == 3
     # A new reader is another process, as a BI tool is (DuckDB caches open databases per process).
     assert _count_in_new_process(target, "customer_tiers") == 5
     assert _count_in_new_process(target, "customer_tier_history") == 8

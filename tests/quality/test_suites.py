@@ -12,12 +12,18 @@ def suite():
 
 
 def _features(**overrides):
-    frame = pd.DataFrame({
-        "customer_key": ["a", "b", "c"], "snapshot_date": pd.to_datetime(["2025-01-31"] * 3),
-        "recency_days": [1, 10, 100], "frequency_365d": [5, 2, 0], "monetary_365d": [100.0, 20.0, 0.0],
-        "tenure_days": [300, 200, 150], "first_order_date": pd.to_datetime(["2024-04-01"] * 3),
-        "last_order_date": pd.to_datetime(["2025-01-30"] * 3),
-    })
+    frame = pd.DataFrame(
+        {
+            "customer_key": ["a", "b", "c"],
+            "snapshot_date": pd.to_datetime(["2025-01-31"] * 3),
+            "recency_days": [1, 10, 100],
+            "frequency_365d": [5, 2, 0],
+            "monetary_365d": [100.0, 20.0, 0.0],
+            "tenure_days": [300, 200, 150],
+            "first_order_date": pd.to_datetime(["2024-04-01"] * 3),
+            "last_order_date": pd.to_datetime(["2025-01-30"] * 3),
+        }
+    )
     return frame.assign(**overrides)
 
 

@@ -12,8 +12,14 @@ def _customers(seed=0, n=400):
     spend = np.array([2000, 600, 150, 20])[groups] * rng.lognormal(0, 0.2, n)
     freq = np.array([30, 12, 4, 1])[groups] + rng.integers(0, 2, n)
     recency = np.array([5, 20, 60, 300])[groups] + rng.integers(0, 5, n)
-    return pd.DataFrame({"customer_key": [f"c{i}" for i in range(n)], "recency_days": recency,
-                         "frequency_365d": freq, "monetary_365d": spend}), groups
+    return pd.DataFrame(
+        {
+            "customer_key": [f"c{i}" for i in range(n)],
+            "recency_days": recency,
+            "frequency_365d": freq,
+            "monetary_365d": spend,
+        }
+    ), groups
 
 
 def test_highest_spending_cluster_gets_the_first_tier_name():

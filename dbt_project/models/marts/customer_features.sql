@@ -13,18 +13,23 @@ order_lines as (
     select * from {{ ref('int_orders__unified') }}
 ),
 
+identity as (
+    select * from {{ ref('int_customers__identity') }}
+),
+
 -- Point in time: only what happened on or before the snapshot date.
 known_orders as (
     select
-        customer_key,
-        channel,
-        order_id,
-        min(order_date) as order_date,
-        sum(net_amount_base) as order_net_base
+        identity.customer_key,
+        order_lines.channel,
+        order_lines.order_id,
+        min(order_lines.order_date) as order_date,
+        sum(order_lines.net_amount_base) as order_net_base
     from order_lines
-    where customer_key is not null
-      and order_date <= {{ snapshot_date() }}
-    group by customer_key, channel, order_id
+    inner join identity
+        on order_lines.customer_id_kind = identity.id_kind and order_lines.customer_id = identity.id
+    where order_lines.order_date <= {{ snapshot_date() }}
+    group by identity.customer_key, order_lines.channel, order_lines.order_id
 ),
 
 window_start as (

@@ -1,0 +1,23 @@
+with
+
+source as (
+    select * from {{ source('raw', 'fx_rates') }}
+),
+
+renamed as (
+    select
+        rate_date,
+        upper(trim(currency)) as currency_code,
+        cast(rate as decimal(18, 8)) as rate_to_base,
+        _loaded_at
+    from source
+),
+
+-- One rate per currency and day: a corrected rate in a later file wins.
+final as (
+    select * exclude (_loaded_at)
+    from renamed
+    qualify row_number() over (partition by currency_code, rate_date order by _loaded_at desc) = 1
+)
+
+select * from final

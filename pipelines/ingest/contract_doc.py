@@ -1,0 +1,70 @@
+"""Render docs/data-contract.md from the contracts, so the document cannot drift from the code.
+
+Regenerate with `python -m pipelines.ingest.contract_doc > docs/data-contract.md`; a test compares them.
+"""
+
+from __future__ import annotations
+
+from pipelines.ingest.contracts import CONTRACTS, Contract
+from pipelines.ingest.rules import RuleContext, duplicate_reason, row_rules
+
+INTRO = """# Data contract: what Stratify ingests
+
+Generated from `pipelines/ingest/contracts.py` by `python -m pipelines.ingest.contract_doc`; do not edit by hand.
+
+Each source below is one entry under `sources:` in `stratify.yaml`. A source has one or more file sets
+(`path` glob under `$STRATIFY_HOME/landing`, `format` csv/parquet/jsonl, CSV `delimiter`/`decimal`/`encoding`,
+optional `timestamp_format` for strptime) and a `columns` mapping from the canonical names below to the
+column names in your files. `constants` fills canonical columns your files lack (e.g. `currency: GBP`).
+Leave out the sources you do not have: one order-line export is enough to run to tiers.
+
+How a file is loaded:
+- Files are read as text, mapped, cast and checked in DuckDB SQL. A file is loaded once per content
+  (sha256): the same file again is skipped, a copy under another name is recorded as `skipped_duplicate`.
+- A file whose header lacks a mapped column, or that cannot be read (e.g. not valid UTF-8 when utf-8 is
+  configured), is `rejected` whole with an error naming the file, the expected and the found columns; the
+  other files still load.
+- Every row read is either accepted into `raw.<source>` (with `_source_file`, `_row_number`, `_load_id`,
+  `_loaded_at`) or quarantined in `ops.quarantine` with the first rule it broke; `ops.load_ledger` has one
+  row per file with `rows_read = rows_accepted + rows_quarantined`, checked by the `rows_reconcile` asset check.
+- PII (`email`, `phone`) is normalised (email trimmed and lower-cased; phone to E.164 using the row's
+  country) and stored only as `sha256(STRATIFY_PII_SALT || value)` in `<column>_hash`. The quarantine's
+  `raw_record` masks PII values as `***`. A source with PII needs `STRATIFY_PII_SALT`; there is no default.
+- Countries may be ISO-3166 codes (alpha-2 or alpha-3) or English names; they are stored as alpha-2.
+- Currencies must be the base currency or appear in `fx_rates`; POS store ids must exist in `stores`
+  when the stores source is configured.
+- `line_number` may be left unmapped for exports with one row per line: the row's number in its file is used.
+"""
+
+
+def _section(contract: Contract) -> str:
+    lines = [f"## `{contract.source}`", "", contract.description, ""]
+    if contract.depends_on:
+        lines += [f"Loaded after: {', '.join(contract.depends_on)}.", ""]
+    lines += ["| canonical column | stored as | type | required | notes |", "|---|---|---|---|---|"]
+    notes = {
+        "pii_email": "PII: normalised and hashed",
+        "pii_phone": "PII: E.164, hashed",
+        "country": "ISO code or English name",
+        "currency": "ISO-4217, must be known",
+        "store": "must exist in stores",
+        "boolean": "y/yes/true/t/1 or n/no/false/f/0",
+        "row_number": "row number in the file when unmapped",
+    }
+    for c in contract.columns:
+        lines.append(
+            f"| `{c.name}` | `{c.stored_name}` | {c.sql_type} | {'yes' if c.required else ''} | "
+            f"{notes.get(c.kind, '')} |"
+        )
+    rules = [reason for reason, _ in row_rules(contract, RuleContext(check_currency=True, check_store=True))]
+    rules.append(duplicate_reason(contract) + f" (key: {', '.join(contract.key)})")
+    lines += ["", "Quarantine reasons, in order of precedence: " + "; ".join(f"`{r}`" for r in rules) + ".", ""]
+    return "\n".join(lines)
+
+
+def render() -> str:
+    return INTRO + "\n" + "\n".join(_section(c) for c in CONTRACTS.values())
+
+
+if __name__ == "__main__":
+    print(render(), end="")

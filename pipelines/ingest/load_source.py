@@ -1,0 +1,61 @@
+"""Load every new file of one source, in a stable order, with the rules its reference data allows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from pipelines.config import StratifyConfig
+from pipelines.ingest.contracts import CONTRACTS, Contract
+from pipelines.ingest.loader import FileLoad, LoadRequest, ensure_tables, load_file
+from pipelines.ingest.reference import ensure_reference_tables
+from pipelines.ingest.rules import RuleContext
+
+
+def prepare_warehouse(con: duckdb.DuckDBPyConnection) -> None:
+    """Every raw, ops and ref table exists, so rules and dbt can refer to them even when unconfigured."""
+    con.execute("SET TimeZone = 'UTC'")
+    for contract in CONTRACTS.values():
+        ensure_tables(con, contract)
+    ensure_reference_tables(con)
+
+
+def _rule_context(con: duckdb.DuckDBPyConnection, config: StratifyConfig) -> RuleContext:
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _known_currencies AS "
+        "SELECT upper(?) AS currency UNION SELECT DISTINCT currency FROM raw.fx_rates",
+        [config.base_currency],
+    )
+    return RuleContext(check_currency=True, check_store="stores" in config.sources)
+
+
+def load_source(
+    con: duckdb.DuckDBPyConnection,
+    config: StratifyConfig,
+    landing: Path,
+    contract: Contract,
+    load_id: str,
+    salt: str | None,
+) -> list[FileLoad]:
+    """Load the source's files (sorted by path within each file set); [] when the source is not configured."""
+    source = config.sources.get(contract.source)
+    if source is None:
+        return []
+    prepare_warehouse(con)
+    rules = _rule_context(con, config)
+    has_pii = any(c.kind.startswith("pii_") for c in contract.columns)
+    if has_pii:
+        if not salt:
+            raise ValueError(f"source {contract.source} holds PII: STRATIFY_PII_SALT is required")
+        con.execute("SET VARIABLE pii_salt = ?", [salt])
+    try:
+        return [
+            load_file(con, LoadRequest(path, contract, source, fileset, rules, load_id))
+            for fileset in source.files
+            for path in sorted(landing.glob(fileset.path))
+            if path.is_file()
+        ]
+    finally:
+        if has_pii:
+            con.execute("RESET VARIABLE pii_salt")
