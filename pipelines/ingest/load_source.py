@@ -8,7 +8,7 @@ import duckdb
 
 from pipelines.config import StratifyConfig
 from pipelines.ingest.contracts import CONTRACTS, Contract
-from pipelines.ingest.loader import FileLoad, LoadRequest, ensure_tables, load_file
+from pipelines.ingest.loader import FileLoad, LoadRequest, ensure_tables, load_files
 from pipelines.ingest.reference import ensure_reference_tables
 from pipelines.ingest.rules import RuleContext
 
@@ -51,10 +51,16 @@ def load_source(
         con.execute("SET VARIABLE pii_salt = ?", [salt])
     try:
         return [
-            load_file(con, LoadRequest(path, contract, source, fileset, rules, load_id))
+            load
             for fileset in source.files
-            for path in sorted(landing.glob(fileset.path))
-            if path.is_file()
+            for load in load_files(
+                con,
+                [
+                    LoadRequest(path, contract, source, fileset, rules, load_id)
+                    for path in sorted(landing.glob(fileset.path))
+                    if path.is_file()
+                ],
+            )
         ]
     finally:
         if has_pii:
