@@ -20,7 +20,7 @@ from pipelines.demo.world import SHIFT_APP_FACTOR, SHIFT_BASKET_FACTOR, World
 POS, ECOMMERCE, APP, MARKETPLACE = range(4)
 RETURN_RATE = 0.04
 HOME_STORE_SHARE = 0.85  # POS orders at the person's usual store; the rest at another store nearby
-LINK_RATE = np.array([0.85, 0.0, 0.0, 0.30])  # a member shows the loyalty id (POS, marketplace)
+LINK_RATE = np.array([0.85, 0.0, 0.0, 0.0])  # a member scans the loyalty card at the till
 EMAIL_VARIED = 0.10  # web orders whose e-mail differs from the CRM's in case or spacing
 DISCOUNT_PCTS = np.array([0.10, 0.15, 0.20, 0.25, 0.30, 0.50])
 _PRICE = np.array(CATEGORY_PRICE_EUR)
@@ -88,7 +88,8 @@ def _orders(rng: np.random.Generator, world: World, people: People) -> dict[str,
         "tod": _times(rng, world, channel, country, day),
         "store": _stores(rng, world, people, person),
         "basket": basket,
-        "linked": people.member[person] & (rng.random(n) < LINK_RATE[channel]),
+        "linked": people.member[person]
+        & ((rng.random(n) < LINK_RATE[channel]) | ((channel == 3) & people.mp_linked[person])),
         "email_form": np.where(rng.random(n) < EMAIL_VARIED, rng.integers(1, 4, n), 0),
         "device": ((rng.random(n) < 0.3) & (people.devices[person] == 2)).astype(np.int64),
         "n_lines": 1 + rng.poisson(a.extra_lines[people.arch[person]]),

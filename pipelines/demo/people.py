@@ -40,6 +40,7 @@ class People:
     city: np.ndarray  # index into the country's city pool
     devices: np.ndarray  # number of app devices (0 for persons without the app)
     consent: np.ndarray  # profiling consent given (members only)
+    mp_linked: np.ndarray  # member linked the loyalty card to the marketplace account (every order shows it)
     person_id: pa.Array
     loyalty_id: pa.Array  # "" for non-members
     email: pa.Array  # normalised: lower case, no spaces
@@ -51,6 +52,11 @@ class People:
 
     def __len__(self) -> int:
         return len(self.arch)
+
+
+# Share of members who linked their loyalty card to their marketplace account (account-level, as
+# marketplaces do): their marketplace orders carry the loyalty number, the others' never do.
+MP_LINK_RATE = 0.85
 
 
 def make_people(world: World, chunk: int, first_index: int, n: int) -> People:
@@ -82,6 +88,8 @@ def make_people(world: World, chunk: int, first_index: int, n: int) -> People:
         city=(rng.random(n) * np.array([len(p.cities) for p in world.pools])[country]).astype(np.int64),
         devices=np.where(uses_app, 1 + (rng.random(n) < 0.3), 0),
         consent=member & (rng.random(n) < 0.85),
+        # Own stream: adding this draw must not shift the draws above for a given seed.
+        mp_linked=member & (np.random.default_rng([world.seed, 7, chunk]).random(n) < MP_LINK_RATE),
         person_id=_numbered("P", gid + 1, 8),
         loyalty_id=_blank_unless(member, _numbered("L", _scramble(gid, 90_000_000, world.seed) + 10**7, 8)),
         email=_emails(rng, world, country, gid),

@@ -25,8 +25,8 @@ COLUMNS = {
             "unit_price", "discount", "currency", "is_return"],
     "ecommerce": ["order_number", "line_id", "customer_email", "ship_country", "created_at", "sku",
                   "category", "quantity", "price", "discount", "currency"],
-    "app": ["order_id", "line_no", "app_user_id", "device_id_hash", "event_time", "sku", "category", "qty",
-            "unit_price", "discount", "currency", "country"],
+    "app": ["order_id", "line_no", "app_user_id", "account_email", "device_id_hash", "event_time", "sku",
+            "category", "qty", "unit_price", "discount", "currency", "country"],
     "marketplace": ["buyer_id", "mp_order_id", "item_seq", "order_ts", "sku", "category", "units",
                     "unit_price", "currency", "buyer_country", "loyalty_number"],
 }  # fmt: skip
@@ -124,6 +124,7 @@ class Renderer:
 
     def app(self, lines: Lines, i, people: People, person, c: dict) -> dict:
         c["app_user_id"] = people.app_user_id.take(person)
+        c["account_email"] = people.email.take(person)  # the app account's login
         c["device_id_hash"] = people.device_hash.take(person * 2 + lines.device[i])
         c["event_time"] = pc.binary_join_element_wise(self.stamp(lines.day[i], lines.tod[i], "T"), "Z", "")
         c["country"] = self.code.take(lines.country[i])

@@ -61,6 +61,7 @@ class Truth:
             ("pos", "loyalty_id", np.unique(lines.person[has[POS] & lines.linked])),
             ("ecommerce", "email", np.unique(lines.person[has[ECOMMERCE]])),
             ("app", "app_user_id", np.unique(lines.person[has[APP]])),
+            ("app", "email", np.unique(lines.person[has[APP]])),
             ("marketplace", "buyer_id", np.unique(lines.person[has[MARKETPLACE]])),
             ("marketplace", "loyalty_id", np.unique(lines.person[has[MARKETPLACE] & lines.linked])),
         ]

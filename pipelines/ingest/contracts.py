@@ -138,7 +138,11 @@ CONTRACTS: dict[str, Contract] = {
             _order_lines(
                 local_time=False,
                 customer=Column("customer_id", "VARCHAR"),
-                extra=(Column("device_id_hash", "VARCHAR"), Column("country", "VARCHAR", kind="country")),
+                extra=(
+                    Column("device_id_hash", "VARCHAR"),
+                    Column("country", "VARCHAR", kind="country"),
+                    Column("email", "VARCHAR", kind="pii_email"),  # the app account's login, when exported
+                ),
             ),
             key=("order_id", "line_number"),
             depends_on=_REFS,

@@ -18,7 +18,7 @@ HEADERS = {
     "pos": "store_id,receipt_id,line_no,sold_at,loyalty_id,sku,category,qty,unit_price,discount,currency,is_return",
     "ecommerce": "order_number,line_id,customer_email,ship_country,created_at,sku,category,quantity,price,"
     "discount,currency",
-    "app": "order_id,line_no,app_user_id,device_id_hash,event_time,sku,category,qty,unit_price,discount,"
+    "app": "order_id,line_no,app_user_id,account_email,device_id_hash,event_time,sku,category,qty,unit_price,discount,"
     "currency,country",
     "marketplace": "buyer_id,mp_order_id,item_seq,order_ts,sku,category,units,unit_price,currency,buyer_country,"
     "loyalty_number",
@@ -118,6 +118,7 @@ def test_every_truth_id_appears_in_the_files_and_vice_versa(clean_out):
         ("pos", "loyalty_id"): set(pos.loyalty_id) - {""},
         ("ecommerce", "email"): set(web.customer_email.str.strip().str.lower()),
         ("app", "app_user_id"): set(app.app_user_id),
+        ("app", "email"): set(app.account_email),
         ("marketplace", "buyer_id"): set(mp.buyer_id),
         ("marketplace", "loyalty_id"): set(mp.loyalty_number.dropna()),
     }
@@ -146,7 +147,9 @@ def test_identity_rates(clean_out):
     shown = pos.loyalty_id[pos.loyalty_id != ""]
     assert set(shown) <= set(members.loyalty_id) and 0.5 < len(shown) / len(pos) < 0.85
     mp = pd.concat([frame(clean_out, f) for f in data_files(clean_out, "marketplace")])
-    assert 0.1 < mp.loyalty_number.notna().mean() < 0.3
+    # Linking is per account: a buyer's orders all carry the loyalty number or none does.
+    per_buyer = mp.groupby("buyer_id").loyalty_number.agg(lambda s: s.notna().mean())
+    assert set(per_buyer.unique()) <= {0.0, 1.0} and 0.4 < per_buyer.mean() < 0.9
 
 
 def test_prices_are_local_and_jpy_is_whole(clean_out):

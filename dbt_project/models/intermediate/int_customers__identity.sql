@@ -1,6 +1,8 @@
--- Channel identities -> one customer_key. A channel id is linked to a loyalty member when the CRM
--- (email hash, app user id) or an order (a marketplace order carrying a loyalty id) says so; an id
--- nobody links stays a customer of its own. Each row keeps the evidence that made the link.
+-- Channel identities -> one customer_key: the connected components of the identity links, found by
+-- label propagation (each id takes the smallest label among itself and its neighbours, repeated).
+-- Plain joins and group-bys only, so it runs on any engine; a singular test proves it converged.
+{%- set rounds = var('identity_rounds', 6) %}
+
 with
 
 order_lines as (
@@ -11,59 +13,89 @@ crm as (
     select * from {{ ref('stg_crm_customers__customers') }}
 ),
 
-channel_ids as (
-    select distinct customer_id_kind as id_kind, customer_id as id
-    from order_lines
-    where customer_id is not null
+links as (
+    select * from {{ ref('int_identity__links') }}
+    where not is_through_hub
 ),
 
-crm_by_email as (
-    select email_hash, min(loyalty_id) as loyalty_id from crm where email_hash is not null group by email_hash
+nodes as (
+    select distinct customer_id_kind as id_kind, customer_id as id from order_lines where customer_id is not null
+    union
+    select 'loyalty_id', loyalty_id from crm
+    union
+    select from_kind, from_id from links
+    union
+    select to_kind, to_id from links
 ),
 
-crm_by_app as (
-    select app_user_id, min(loyalty_id) as loyalty_id from crm where app_user_id is not null group by app_user_id
+edges as (
+    select from_kind || ':' || from_id as a, to_kind || ':' || to_id as b from links
+    union
+    select to_kind || ':' || to_id, from_kind || ':' || from_id from links
 ),
 
-marketplace_links as (
-    select customer_id as buyer_id, min(loyalty_id) as loyalty_id
-    from order_lines
-    where customer_id_kind = 'marketplace_buyer_id' and loyalty_id is not null
-    group by customer_id
+named_nodes as (
+    select id_kind, id, id_kind || ':' || id as node from nodes
 ),
 
-linked as (
+label_0 as (
+    select node, node as label from named_nodes
+),
+{% for i in range(1, rounds + 1) %}
+label_{{ i }} as (
+    select l.node, least(l.label, coalesce(min(n.label), l.label)) as label
+    from label_{{ i - 1 }} as l
+    left join edges as e on e.a = l.node
+    left join label_{{ i - 1 }} as n on n.node = e.b
+    group by l.node, l.label
+),
+{% endfor %}
+
+components as (
     select
-        channel_ids.id_kind,
-        channel_ids.id,
-        case channel_ids.id_kind
-            when 'loyalty_id' then channel_ids.id
-            when 'email_hash' then crm_by_email.loyalty_id
-            when 'app_user_id' then crm_by_app.loyalty_id
-            when 'marketplace_buyer_id' then marketplace_links.loyalty_id
-        end as loyalty_id,
-        case channel_ids.id_kind
-            when 'loyalty_id' then 'is loyalty id'
-            when 'email_hash' then 'crm email'
-            when 'app_user_id' then 'crm app user id'
-            when 'marketplace_buyer_id' then 'marketplace order loyalty id'
-        end as link_evidence
-    from channel_ids
-    left join crm_by_email on channel_ids.id_kind = 'email_hash' and channel_ids.id = crm_by_email.email_hash
-    left join crm_by_app on channel_ids.id_kind = 'app_user_id' and channel_ids.id = crm_by_app.app_user_id
-    left join marketplace_links
-        on channel_ids.id_kind = 'marketplace_buyer_id' and channel_ids.id = marketplace_links.buyer_id
+        label_{{ rounds }}.node,
+        label_{{ rounds }}.label,
+        label_{{ rounds }}.label <> label_{{ rounds - 1 }}.label as is_still_changing
+    from label_{{ rounds }}
+    inner join label_{{ rounds - 1 }} on label_{{ rounds }}.node = label_{{ rounds - 1 }}.node
+),
+
+-- A component's stable name: its smallest loyalty id when it has one, else its smallest id.
+component_names as (
+    select
+        label,
+        coalesce(min(case when node like 'loyalty_id:%' then node end), min(node)) as name,
+        min(case when node like 'loyalty_id:%' then substr(node, 12) end) as loyalty_id,
+        count(*) as identities
+    from components
+    group by label
+),
+
+link_ends as (
+    select distinct from_kind || ':' || from_id as node, evidence from links
+    union
+    select distinct to_kind || ':' || to_id, evidence from links
+),
+
+evidence as (
+    select node, {{ dbt.listagg('evidence', "'; '", "order by evidence") }} as link_evidence
+    from link_ends
+    group by node
 ),
 
 final as (
     select
-        id_kind,
-        id,
-        loyalty_id,
-        case when loyalty_id is null then null else link_evidence end as link_evidence,
-        -- Opaque and stable: the same person gets the same key in every run.
-        substr(md5(coalesce('loyalty_id:' || loyalty_id, id_kind || ':' || id)), 1, 20) as customer_key
-    from linked
+        named_nodes.id_kind,
+        named_nodes.id,
+        component_names.loyalty_id,
+        evidence.link_evidence,
+        component_names.identities as identities_in_customer,
+        components.is_still_changing,
+        substr(md5(component_names.name), 1, 20) as customer_key
+    from components
+    inner join named_nodes on components.node = named_nodes.node
+    inner join component_names on components.label = component_names.label
+    left join evidence on components.node = evidence.node
 )
 
 select * from final

@@ -10,6 +10,7 @@ renamed as (
         {{ order_line_columns() }},
         'app_user_id' as customer_id_kind,
         nullif(trim(customer_id), '') as customer_id,
+        email_hash as account_email_hash,
         cast(null as varchar) as loyalty_id,
         country as country_code,
         {{ utc_timestamp('ordered_at') }} as ordered_at_utc

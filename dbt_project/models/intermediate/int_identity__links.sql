@@ -1,0 +1,69 @@
+-- Every piece of evidence that two channel identities belong to one person, one row per link.
+-- Deterministic only: an id shared by many others (a shop's placeholder email, a family card) is
+-- evidence of nothing, so links through such hub ids are dropped and counted in the identity model.
+with
+
+crm as (
+    select * from {{ ref('stg_crm_customers__customers') }}
+),
+
+app as (
+    select * from {{ ref('stg_app__order_lines') }}
+),
+
+marketplace as (
+    select * from {{ ref('stg_marketplace__order_lines') }}
+),
+
+crm_links as (
+    select 'loyalty_id' as from_kind, loyalty_id as from_id, 'email_hash' as to_kind, email_hash as to_id,
+        'crm: member email' as evidence
+    from crm where email_hash is not null
+    union all
+    select 'loyalty_id', loyalty_id, 'phone_hash', phone_hash, 'crm: member phone'
+    from crm where phone_hash is not null
+    union all
+    select 'loyalty_id', loyalty_id, 'app_user_id', app_user_id, 'crm: member app user id'
+    from crm where app_user_id is not null
+),
+
+order_links as (
+    select distinct 'app_user_id' as from_kind, customer_id as from_id, 'email_hash' as to_kind,
+        account_email_hash as to_id, 'app order: account email' as evidence
+    from app where customer_id is not null and account_email_hash is not null
+    union all
+    select distinct 'marketplace_buyer_id', customer_id, 'loyalty_id', loyalty_id, 'marketplace order: loyalty id'
+    from marketplace where customer_id is not null and loyalty_id is not null
+),
+
+all_links as (
+    select * from crm_links
+    union all
+    select * from order_links
+),
+
+-- An id linked to more than this many ids of one other kind is a shared id, not a person's.
+fan_out as (
+    select to_kind as kind, to_id as id, from_kind as other_kind, count(distinct from_id) as n
+    from all_links group by to_kind, to_id, from_kind
+    union all
+    select from_kind, from_id, to_kind, count(distinct to_id)
+    from all_links group by from_kind, from_id, to_kind
+),
+
+hubs as (
+    select distinct kind, id from fan_out where n > {{ var('identity_max_fan_out', 3) }}
+),
+
+final as (
+    select
+        all_links.*,
+        exists (
+            select 1 from hubs
+            where (hubs.kind = all_links.from_kind and hubs.id = all_links.from_id)
+               or (hubs.kind = all_links.to_kind and hubs.id = all_links.to_id)
+        ) as is_through_hub
+    from all_links
+)
+
+select * from final

@@ -1,0 +1,74 @@
+"""Identity stitching on generated data, scored on pairs of channel ids against the generator's truth."""
+
+import itertools
+
+import dagster as dg
+import duckdb
+import pandas as pd
+import pytest
+
+from pipelines.definitions import defs
+from pipelines.demo.generator import DemoSpec, generate
+from pipelines.orchestration.runner import QUIET_LOGS
+
+pytestmark = pytest.mark.slow
+WAREHOUSE_KIND = {
+    "loyalty_id": "loyalty_id",
+    "email": "email_hash",
+    "app_user_id": "app_user_id",
+    "buyer_id": "marketplace_buyer_id",
+}
+
+
+@pytest.fixture(scope="module")
+def stitched(tmp_path_factory):
+    home = tmp_path_factory.mktemp("identity")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("STRATIFY_HOME", str(home))
+        mp.setenv("STRATIFY_PII_SALT", "test-salt")
+        mp.delenv("STRATIFY_CONFIG", raising=False)
+        generate(DemoSpec(customers=1500, days=300, seed=9), home / "landing")
+        job = defs.resolve_job_def("ingest_job")
+        assert job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), run_config=QUIET_LOGS).success
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        ids = con.execute("SELECT * FROM intermediate.int_customers__identity").df()
+        truth = pd.read_csv(home / "landing" / "_truth" / "channel_ids.csv", dtype=str)
+        emails = truth.loc[truth.id_kind == "email", "id"].unique().tolist()
+        hashed = dict(con.execute("SELECT e, sha256('test-salt' || e) FROM unnest(?) t(e)", [emails]).fetchall())
+    truth["id_kind"], truth["id"] = truth.id_kind.map(WAREHOUSE_KIND), [hashed.get(i, i) for i in truth.id]
+    ordering = truth[truth.channel != "crm"][["id_kind", "id", "person_id"]].drop_duplicates()
+    return ids, ordering.merge(ids, on=["id_kind", "id"], how="left")
+
+
+def _pairs(frame: pd.DataFrame, by: str) -> set:
+    pairs = set()
+    for _, group in frame.groupby(by):
+        pairs.update(itertools.combinations(sorted(zip(group.id_kind, group.id, strict=True)), 2))
+    return pairs
+
+
+def test_every_channel_id_seen_in_orders_gets_a_customer_key(stitched):
+    _, scored = stitched
+    assert scored.customer_key.notna().all()
+
+
+def test_pairs_precision_and_recall(stitched):
+    _, scored = stitched
+    true_pairs, found = _pairs(scored, "person_id"), _pairs(scored, "customer_key")
+    precision = len(true_pairs & found) / len(found)
+    recall = len(true_pairs & found) / len(true_pairs)
+    assert precision >= 0.99, precision
+    # Measured 0.91 on this demo: every missed pair involves a marketplace buyer whose orders never carry
+    # a loyalty id (non-members, and members who did not link the card), so no evidence joins them.
+    assert recall >= 0.88, recall
+    missed = {(a[0], b[0]) for a, b in true_pairs - found}
+    assert all("marketplace_buyer_id" in kinds for kinds in missed), missed
+
+
+def test_links_carry_evidence_and_propagation_converged(stitched):
+    ids, _ = stitched
+    linked = ids[ids.identities_in_customer > 1]
+    assert len(linked) and linked.link_evidence.notna().all()
+    assert not ids.is_still_changing.any()
+    sizes = ids.groupby("customer_key").size()
+    assert (sizes == ids.groupby("customer_key").identities_in_customer.first()).all()
