@@ -1,7 +1,18 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['channel', 'order_id', 'line_number'],
+        on_schema_change='fail',
+    )
+}}
+
+{#- Incremental: a run converts only the lines loaded since the last run (see macros/new_lines.sql). -#}
+
 with
 
 pos as (
-    select * from {{ ref('stg_pos__order_lines') }}
+    {{ new_lines('stg_pos__order_lines') }}
 ),
 
 stores as (
@@ -9,19 +20,19 @@ stores as (
 ),
 
 ecommerce as (
-    select * from {{ ref('stg_ecommerce__order_lines') }}
+    {{ new_lines('stg_ecommerce__order_lines') }}
 ),
 
 app as (
-    select * from {{ ref('stg_app__order_lines') }}
+    {{ new_lines('stg_app__order_lines') }}
 ),
 
 marketplace as (
-    select * from {{ ref('stg_marketplace__order_lines') }}
+    {{ new_lines('stg_marketplace__order_lines') }}
 ),
 
 orders as (
-    select * from {{ ref('stg_orders__order_lines') }}
+    {{ new_lines('stg_orders__order_lines') }}
 ),
 
 fx_rates as (
@@ -89,6 +100,7 @@ final as (
         with_rate.discount,
         with_rate.currency_code,
         with_rate.is_return,
+        with_rate._loaded_at,
         cast(with_rate.quantity * with_rate.unit_price - sign(with_rate.quantity) * with_rate.discount
             as {{ type_money() }}) as net_amount,
         case
@@ -103,5 +115,7 @@ final as (
 
 select
     *,
-    cast(round(net_amount * fx_rate, 4) as {{ type_money() }}) as net_amount_base
+    cast(round(net_amount * fx_rate, 4) as {{ type_money() }}) as net_amount_base,
+    -- When this run converted the line: an incremental run leaves earlier lines' value untouched.
+    {{ dbt.current_timestamp() }} as _converted_at
 from final

@@ -17,7 +17,7 @@ renamed as (
 ),
 
 final as (
-    select * exclude (_loaded_at)
+    select *
     from renamed
     {{ latest_per_key(['order_id', 'line_number']) }}
 )
