@@ -20,7 +20,8 @@ LAST_MONTH = "2025-12"
 def _ingest(home, monkeypatch):
     monkeypatch.setenv("STRATIFY_HOME", str(home))
     result = defs.resolve_job_def("ingest_job").execute_in_process(
-        instance=dg.DagsterInstance.ephemeral(), run_config=QUIET_LOGS)
+        instance=dg.DagsterInstance.ephemeral(), run_config=QUIET_LOGS
+    )
     assert result.success
 
 
@@ -36,7 +37,9 @@ def test_one_more_month_converts_only_new_lines_and_matches_a_full_build(tmp_pat
     stepwise, at_once, held = tmp_path / "stepwise", tmp_path / "at_once", tmp_path / "held"
     generate(SPEC, stepwise / "landing")
     shutil.copytree(stepwise / "landing", at_once / "landing")
-    late = [p for p in (stepwise / "landing").rglob(f"*{LAST_MONTH}*") if "_truth" not in p.parts and "crm" not in p.parts]
+    late = [
+        p for p in (stepwise / "landing").rglob(f"*{LAST_MONTH}*") if "_truth" not in p.parts and "crm" not in p.parts
+    ]
     assert late
     for path in late:
         target = held / path.relative_to(stepwise)
