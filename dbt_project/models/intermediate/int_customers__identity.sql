@@ -18,14 +18,25 @@ links as (
     where not is_through_hub
 ),
 
+-- When each id was first seen: its first order, or the member's signup for a CRM-only loyalty id.
+first_seen as (
+    select customer_id_kind as id_kind, customer_id as id, min(order_date) as first_seen_date
+    from order_lines where customer_id is not null
+    group by customer_id_kind, customer_id
+    union all
+    select 'loyalty_id', loyalty_id, signup_date from crm
+),
+
 nodes as (
-    select distinct customer_id_kind as id_kind, customer_id as id from order_lines where customer_id is not null
-    union
-    select 'loyalty_id', loyalty_id from crm
-    union
-    select from_kind, from_id from links
-    union
-    select to_kind, to_id from links
+    select id_kind, id, min(first_seen_date) as first_seen_date
+    from (
+        select id_kind, id, first_seen_date from first_seen
+        union all
+        select from_kind, from_id, null from links
+        union all
+        select to_kind, to_id, null from links
+    ) as all_ids
+    group by id_kind, id
 ),
 
 edges as (
@@ -35,7 +46,7 @@ edges as (
 ),
 
 named_nodes as (
-    select id_kind, id, id_kind || ':' || id as node from nodes
+    select id_kind, id, id_kind || ':' || id as node, first_seen_date from nodes
 ),
 
 label_0 as (
@@ -60,14 +71,27 @@ components as (
     inner join label_{{ rounds - 1 }} on label_{{ rounds }}.node = label_{{ rounds - 1 }}.node
 ),
 
--- A component's stable name: its smallest loyalty id when it has one, else its smallest id.
+-- A component is named after its earliest-seen id, so ids that join it later (a first app order)
+-- do not rename it: customer_key stays the same across snapshots as a customer grows.
+ranked as (
+    select
+        components.label,
+        components.node,
+        row_number() over (
+            partition by components.label
+            order by named_nodes.first_seen_date nulls last, components.node
+        ) as seen_rank
+    from components
+    inner join named_nodes on components.node = named_nodes.node
+),
+
 component_names as (
     select
         label,
-        coalesce(min(case when node like 'loyalty_id:%' then node end), min(node)) as name,
+        max(case when seen_rank = 1 then node end) as name,
         min(case when node like 'loyalty_id:%' then substr(node, 12) end) as loyalty_id,
         count(*) as identities
-    from components
+    from ranked
     group by label
 ),
 
