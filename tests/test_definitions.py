@@ -47,6 +47,7 @@ def test_flow_runs_raw_to_drift():
     assert graph["marts/customer_features"]["deps"] == [
         "intermediate/int_customers__identity",
         "intermediate/int_orders__unified",
+        "staging/stg_crm_customers__customers",
     ]
     assert "raw/pos" in graph["staging/stg_pos__order_lines"]["deps"]
     assert graph["raw/pos"]["deps"] == ["raw/fx_rates", "raw/stores"]

@@ -22,6 +22,15 @@ def _features(**overrides):
             "tenure_days": [300, 200, 150],
             "first_order_date": pd.to_datetime(["2024-04-01"] * 3),
             "last_order_date": pd.to_datetime(["2025-01-30"] * 3),
+            "return_rate": [0.0, 0.5, None],
+            "discount_share": [0.1, 0.0, None],
+            "spend_share_pos": [1.0, 0.5, 0.0],
+            "spend_share_ecommerce": [0.0, 0.5, 0.0],
+            "spend_share_app": [0.0] * 3,
+            "spend_share_marketplace": [0.0] * 3,
+            "spend_share_orders": [0.0] * 3,
+            "top_category_share": [1.0, 0.6, None],
+            "age_band": ["25-34", "unknown", "65+"],
         }
     )
     return frame.assign(**overrides)
