@@ -30,6 +30,7 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
         countries=tuple(c.strip().upper() for c in args.countries.split(",")),
         dirty=args.dirty,
         scenario=args.scenario,
+        incidents=tuple(args.incident),
     )
     counts = generate(spec, out)
     print(
@@ -90,6 +91,14 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["steady", "shift"],
         default="steady",
         help="shift: one country's spend falls and app share rises in the last 60 days",
+    )
+    demo.add_argument(
+        "--incident",
+        action="append",
+        default=[],
+        choices=["cents", "silent_channel", "crm_birth_years"],
+        help="a data incident for the quality gates to catch (repeatable): ecommerce amounts in cents from 30 days "
+        "before the end, the app channel silent for the last 45 days, 30%% of CRM birth years missing",
     )
     demo.add_argument("--out", help="landing folder (default $STRATIFY_HOME/landing)")
     demo.set_defaults(func=cmd_demo_data)

@@ -76,6 +76,25 @@ class SegmentConfig(_Strict):
     random_seed: int = Field(42, description="Seed for clustering, so re-runs give the same tiers.")
 
 
+class SpendCheckConfig(_Strict):
+    recent_days: int = Field(30, ge=1, description="Days (data clock) judged against the baseline.")
+    baseline_days: int = Field(180, ge=1, description="Days before the recent window that set the expected level.")
+    max_ratio: float = Field(
+        3.0, gt=1, description="Mean or quantile of line spend moving beyond x ratio (or 1/x) fails."
+    )
+    min_lines: int = Field(50, ge=1, description="Channel/market groups with fewer recent lines are not judged.")
+
+
+class FreshnessConfig(_Strict):
+    max_lag_days: int = Field(7, ge=0, description="A channel whose latest order is older than this fails.")
+    severity: Literal["ERROR", "WARN"] = Field("ERROR", description="ERROR stops the run; WARN only reports.")
+
+
+class QualityConfig(_Strict):
+    spend: SpendCheckConfig = Field(default_factory=SpendCheckConfig)
+    freshness: FreshnessConfig = Field(default_factory=FreshnessConfig)
+
+
 class DriftConfig(_Strict):
     psi_watch: float = Field(0.1, gt=0, description="PSI at which drift is worth watching.")
     psi_alert: float = Field(0.25, gt=0, description="PSI at which drift raises an alert.")
@@ -92,6 +111,7 @@ class StratifyConfig(_Strict):
     warehouse: WarehouseConfig = Field(default_factory=WarehouseConfig)
     sources: dict[str, SourceConfig] = Field(description="Landed sources by name; raw.<name> tables.")
     snapshots: SnapshotConfig
+    quality: QualityConfig = Field(default_factory=QualityConfig)
     segment: SegmentConfig = Field(default_factory=SegmentConfig)
     drift: DriftConfig = Field(default_factory=DriftConfig)
 

@@ -41,7 +41,7 @@ def crm_table(world: World, people: People, chunk: int) -> pa.Table:
         "loyalty_id": people.loyalty_id,
         "email": email,
         "phone": people.phone,
-        "birth_year": pc.if_else(pa.array(rng.random(n) < 0.05), "", birth),
+        "birth_year": pc.if_else(pa.array(rng.random(n) < world.incidents.birth_blank_share), "", birth),
         "gender": text(GENDERS).take(gender),
         "city": cities.take(city_start[people.country] + people.city),
         "country": text(c.code for c in world.countries).take(people.country),

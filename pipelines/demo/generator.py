@@ -7,6 +7,9 @@ that a demo is reproducible; downstream stages judge time by the data's own cloc
 Customers are made in chunks of CHUNK persons. Each chunk's rows are appended to the monthly files
 and dropped, so a million customers need no more memory than twenty thousand. The generator shares
 no code with the pipeline stages it feeds, so it cannot hide their bugs.
+
+Data-quality incidents (incidents.py) change only what a source exports, at render or write time and
+without random draws of their own, so every file they do not touch keeps its bytes.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import pyarrow as pa
 from pipelines.demo import crm, dirty
 from pipelines.demo.orders import POS, make_lines
 from pipelines.demo.people import make_people
-from pipelines.demo.render import Block, Renderer, blocks
+from pipelines.demo.render import SOURCE_OF, Block, Renderer, blocks
 from pipelines.demo.truth import Truth
 from pipelines.demo.world import World, build_world, fx_rows, store_rows
 from pipelines.demo.writers import Landing
@@ -40,6 +43,7 @@ class DemoSpec:
     countries: tuple[str, ...] = ("DE", "FR", "GB", "US", "JP")
     dirty: bool = False
     scenario: str = "steady"  # "steady" | "shift"
+    incidents: tuple[str, ...] = ()  # any of "cents", "silent_channel", "crm_birth_years" (see incidents.py)
 
     @property
     def start(self) -> date:
@@ -62,6 +66,17 @@ def generate(spec: DemoSpec, out: Path) -> dict[str, int]:
         run.chunk(chunk, first, min(CHUNK, spec.customers - first))
     run.finish()
     return run.counts
+
+
+_UNSENT = "__unsent"  # marks withheld lines through dirty injection, whose duplicates copy it
+
+
+def _withhold(table: pa.Table, found: list[tuple[int, str]]) -> tuple[pa.Table, list[tuple[int, str]]]:
+    """Drop the rows marked unsent and the column; renumber the injected rows that remain."""
+    keep = ~table.column(_UNSENT).to_numpy()
+    position = np.cumsum(keep) - 1
+    found = [(int(position[r]), reason) for r, reason in found if keep[r]]
+    return table.filter(pa.array(keep)).drop_columns([_UNSENT]), found
 
 
 class _Run:
@@ -90,17 +105,35 @@ class _Run:
             if self.legacy_fallback is None:
                 self.legacy_fallback = members.slice(0, crm.LEGACY_ROWS)
         self.truth.persons(people)
-        self.truth.channel_ids(people, lines)
+        self.truth.channel_ids(people, lines, self._sent(lines))
         rng = np.random.default_rng([self.world.seed, 3, chunk])
         for block in blocks(self.world, lines):
-            self._write(block, self.renderer.table(block, lines, people, self.id_base), rng)
+            table = self.renderer.table(block, lines, people, self.id_base)
+            self._write(block, table, rng, self.world.incidents.unsent(block.source, lines.day[block.idx]))
             self._keep_late_sample(block, lines, people)
         self.id_base += lines.orders_per_channel
 
-    def _write(self, block: Block, table: pa.Table, rng: np.random.Generator) -> None:
+    def _sent(self, lines) -> np.ndarray:
+        """Per line, whether some file carries it (the `silent_channel` incident withholds some)."""
+        sent = np.ones(len(lines), dtype=bool)
+        for ch, source in SOURCE_OF.items():
+            unsent = self.world.incidents.unsent(source, lines.day)
+            if unsent is not None:
+                sent &= ~((lines.channel == ch) & unsent)
+        return sent
+
+    def _write(self, block: Block, table: pa.Table, rng: np.random.Generator, unsent: np.ndarray | None) -> None:
+        """Append a rendered block. Withheld lines are dropped only after dirty injection, so that the
+        injection's random draws, and with them every other file, are the same as without incidents."""
         found: list[tuple[int, str]] = []
+        if unsent is not None:
+            table = table.append_column(_UNSENT, pa.array(unsent))
         if self.world.dirty:
             table, found = dirty.inject(table, block.source, rng)
+        if unsent is not None:
+            table, found = _withhold(table, found)
+            if table.num_rows == 0:  # nothing of this chunk goes to the file (which may never be written)
+                return
         file, before = self.landing.append(block.file, table, sep=";" if block.decimal == "," else ",")
         self.truth.injected(block.source, file, before, found)
         self.counts[block.source] += table.num_rows

@@ -92,14 +92,18 @@ class Renderer:
         i = block.idx
         ch = int(lines.channel[i[0]])
         order_no = id_base[ch] + lines.order[i] + 1
+        unit, disc = lines.unit[i], lines.disc[i]
+        factor = self.world.incidents.money_factor(block.source, lines.day[i])  # the `cents` incident
+        if factor is not None:
+            unit, disc = unit * factor, disc * factor
         common = {
             "order_id": _numbered(ORDER_ID_PREFIX[ch], order_no, 10),
             "line_no": _int_text(lines.line_no[i]),
             "sku": self.sku.take(lines.category[i] * SKUS_PER_CATEGORY + lines.sku[i]),
             "category": self.category.take(lines.category[i]),
             "qty": _int_text(lines.qty[i]),
-            "unit_price": self.money(lines.unit[i], lines.country[i], block.decimal),
-            "discount": self.money(lines.disc[i], lines.country[i], block.decimal),
+            "unit_price": self.money(unit, lines.country[i], block.decimal),
+            "discount": self.money(disc, lines.country[i], block.decimal),
             "currency": self.currency.take(lines.country[i]),
         }
         person = lines.person[i]

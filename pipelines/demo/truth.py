@@ -50,10 +50,13 @@ class Truth:
         })  # fmt: skip
         self.landing.append(PERSONS, table)
 
-    def channel_ids(self, people: People, lines: Lines) -> None:
-        """Every (channel, id) that appears in some file, normalised, with the person behind it."""
+    def channel_ids(self, people: People, lines: Lines, sent: np.ndarray) -> None:
+        """Every (channel, id) that appears in some file, normalised, with the person behind it.
+
+        sent marks the lines some file carries (an incident may withhold lines of a channel).
+        """
         crm = np.flatnonzero(people.member)
-        has = {ch: lines.channel == ch for ch in (POS, ECOMMERCE, APP, MARKETPLACE)}
+        has = {ch: (lines.channel == ch) & sent for ch in (POS, ECOMMERCE, APP, MARKETPLACE)}
         parts = [
             ("crm", "loyalty_id", crm),
             ("crm", "email", crm),
@@ -93,15 +96,17 @@ class Truth:
 
     def scenario(self) -> dict:
         w = self.world
-        if w.scenario != "shift":
-            return {"name": w.scenario}
-        return {
-            "name": "shift",
-            "start": (w.clock.start + timedelta(days=w.clock.shift_day)).isoformat(),
-            "country": w.countries[w.shift_country].code,
-            "basket_factor": SHIFT_BASKET_FACTOR,
-            "app_share_factor": SHIFT_APP_FACTOR,
-        }
+        scenario: dict = {"name": w.scenario}
+        if w.scenario == "shift":
+            scenario.update({
+                "start": (w.clock.start + timedelta(days=w.clock.shift_day)).isoformat(),
+                "country": w.countries[w.shift_country].code,
+                "basket_factor": SHIFT_BASKET_FACTOR,
+                "app_share_factor": SHIFT_APP_FACTOR,
+            })  # fmt: skip
+        if w.incidents.names:  # absent without incidents, so such runs keep their exact bytes
+            scenario["incidents"] = w.incidents.truth()
+        return scenario
 
 
 def _strings(columns: dict[str, list[str]]) -> pa.Table:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyarrow as pa
 
-from pipelines.demo import archetypes
+from pipelines.demo import archetypes, incidents
 from pipelines.demo.clock import Clock, build_clock
 from pipelines.demo.countries import (
     BASE_CURRENCY,
@@ -56,6 +56,7 @@ class World:
     shift_country: int  # index of the country whose baskets shrink; -1 when steady
     decimals: np.ndarray  # per country: decimals of its currency
     minor_per_eur: np.ndarray  # per country: minor currency units per EUR of goods
+    incidents: incidents.Incidents = incidents.Incidents()  # data-quality incidents applied when exporting
 
 
 def build_world(spec: DemoSpec) -> World:
@@ -85,6 +86,7 @@ def build_world(spec: DemoSpec) -> World:
         shift_country=(1 if len(countries) > 1 else 0) if shift else -1,
         decimals=decimals,
         minor_per_eur=np.array([c.price_factor for c in countries]) * 10.0**decimals,
+        incidents=incidents.resolve(spec.incidents, spec.start, spec.days),
     )
 
 

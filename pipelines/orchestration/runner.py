@@ -83,6 +83,8 @@ def _execute(
         error = step.step_failure_data.error
         while error.cause is not None:  # Dagster wraps the user's exception; the cause says what broke
             error = error.cause
+        if error.cls_name == "DagsterAssetCheckFailedError":
+            continue  # the failed check itself is reported above, with its reason
         outcome.failures.append(f"step {step.step_key} failed: {error.message.strip()}")
         say(f"    FAILED {step.step_key}: {error.message.strip()}")
     if not result.success and not outcome.failures:

@@ -25,3 +25,4 @@ def print_summary(stratify: StratifyResource, snapshots: list[str]) -> None:
     print(f"  published (BI)  {paths.tiers_db}")
     print(f"  parquet         {paths.parquet}")
     print(f"  drift reports   {paths.reports / 'drift'}")
+    print(f"  quality report  {paths.reports / 'quality' / 'index.html'}")

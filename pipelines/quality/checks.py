@@ -3,43 +3,57 @@
 import warnings
 
 import dagster as dg
+import pandas as pd
 
 from pipelines.orchestration.partitions import snapshot_date_of, snapshot_partitions
-from pipelines.quality.suites import SuiteFile, load_suite_files, validate
+from pipelines.quality.reports import record_check
+from pipelines.quality.suites import Failure, SuiteFile, load_suite_files, validate
 from pipelines.resources import StratifyResource
 
 
-def _read_table(stratify: StratifyResource, suite: SuiteFile, partition_key: str | None):
-    query = f"SELECT * FROM {suite.table}"
-    params = []
+def _read_table(stratify: StratifyResource, suite: SuiteFile, partition_key: str | None) -> pd.DataFrame:
+    """The rows the suite judges: one snapshot, the source's latest load, or the whole table."""
+    query, params = f"SELECT * FROM {suite.table}", []
     if suite.snapshot_column and partition_key:
         query += f" WHERE {suite.snapshot_column} = ?"
         params.append(snapshot_date_of(partition_key))
+    elif suite.scope == "latest_load":
+        query += f" WHERE _load_id = (SELECT _load_id FROM {suite.table} ORDER BY _loaded_at DESC LIMIT 1)"
     with stratify.warehouse() as con:
         return con.execute(query, params).df()
 
 
+def _result(suite: SuiteFile, rows: int, evaluated: int, failures: list[Failure]) -> dg.AssetCheckResult:
+    """Failed when any expectation failed; ERROR when one of those is ERROR, else WARN."""
+    severity = "ERROR" if any(f.severity == "ERROR" for f in failures) else "WARN"
+    return dg.AssetCheckResult(
+        passed=not failures,
+        severity=dg.AssetCheckSeverity.ERROR if severity == "ERROR" else dg.AssetCheckSeverity.WARN,
+        description=f"{suite.table}: " + "; ".join(f.describe() for f in failures) if failures else None,
+        metadata={
+            "rows": rows,
+            "expectations": evaluated,
+            "failed": len(failures),
+            "failures": dg.MetadataValue.md("\n".join(f"- {f.describe()}" for f in failures) or "none"),
+        },
+    )
+
+
 def build_suite_check(suite: SuiteFile) -> dg.AssetChecksDefinition:
-    """A blocking check: an ERROR suite failing stops everything downstream of its asset in the run."""
-    severity = dg.AssetCheckSeverity.ERROR if suite.severity == "ERROR" else dg.AssetCheckSeverity.WARN
+    """A blocking check: a failing ERROR expectation stops everything downstream of its asset in the run."""
 
     def _check(context: dg.AssetCheckExecutionContext, stratify: StratifyResource) -> dg.AssetCheckResult:
+        schema, name = suite.asset_key_path
+        if schema == "raw" and name not in stratify.config.sources:
+            return dg.AssetCheckResult(passed=True, metadata={"skipped": f"source {name} is not configured"})
         partition_key = context.partition_key if suite.snapshot_column else None
         df = _read_table(stratify, suite, partition_key)
         evaluated, failures = validate(df, suite)
         for failure in failures:
             context.log.warning(f"{suite.table}: {failure.describe()}")
-        return dg.AssetCheckResult(
-            passed=not failures,
-            severity=severity,
-            description="; ".join(f.describe() for f in failures) or None,
-            metadata={
-                "rows": len(df),
-                "expectations": evaluated,
-                "failed": len(failures),
-                "failures": dg.MetadataValue.md("\n".join(f"- {f.describe()}" for f in failures) or "none"),
-            },
-        )
+        result = _result(suite, len(df), evaluated, failures)
+        record_check(stratify.paths.reports, context.run.run_id, suite.table, "expectations", result, partition_key)
+        return result
 
     with warnings.catch_warnings():
         # Partitioned checks are "preview" in Dagster 1.13; they are what a snapshot-partitioned suite needs.
@@ -48,7 +62,7 @@ def build_suite_check(suite: SuiteFile) -> dg.AssetChecksDefinition:
             asset=dg.AssetKey(suite.asset_key_path),
             name="expectations",
             blocking=True,
-            description=f"Great Expectations suite expectations/{suite.name}.json ({suite.severity})",
+            description=f"Great Expectations suite expectations/{suite.name}.json (default severity {suite.severity})",
             partitions_def=snapshot_partitions() if suite.snapshot_column else None,
         )(_check)
 

@@ -23,8 +23,9 @@ EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 class SuiteFile:
     name: str
     table: str  # schema.table, which is also the asset key
-    severity: str  # ERROR | WARN
-    snapshot_column: str | None
+    severity: str  # ERROR | WARN: the default for its expectations (an expectation's meta may override)
+    snapshot_column: str | None  # validate one snapshot partition's rows
+    scope: str  # all | latest_load (raw tables: the rows of the source's latest loaded files)
     body: dict[str, Any]
 
     @property
@@ -34,6 +35,7 @@ class SuiteFile:
 
 @dataclass(frozen=True)
 class Failure:
+    severity: str
     expectation: str
     column: str | None
     observed: Any
@@ -44,7 +46,8 @@ class Failure:
         where = f" on column {self.column}" if self.column else ""
         count = f", {self.unexpected_count} unexpected rows" if self.unexpected_count else ""
         sample = f", e.g. {self.sample[:5]}" if self.sample else ""
-        return f"{self.expectation}{where} failed (observed {self.observed}{count}{sample})"
+        observed = f"observed {self.observed}" if self.observed is not None else "observed"
+        return f"[{self.severity}] {self.expectation}{where} failed ({observed}{count}{sample})"
 
 
 def load_suite_files(folder: Path = EXPECTATIONS_DIR) -> list[SuiteFile]:
@@ -55,7 +58,16 @@ def load_suite_files(folder: Path = EXPECTATIONS_DIR) -> list[SuiteFile]:
         meta = body.get("meta", {})
         if "table" not in meta or meta.get("severity") not in ("ERROR", "WARN"):
             raise ValueError(f"{path}: meta needs 'table' and 'severity' (ERROR or WARN)")
-        suites.append(SuiteFile(body["name"], meta["table"], meta["severity"], meta.get("snapshot_column"), body))
+        suites.append(
+            SuiteFile(
+                body["name"],
+                meta["table"],
+                meta["severity"],
+                meta.get("snapshot_column"),
+                meta.get("scope", "all"),
+                body,
+            )
+        )
     return suites
 
 
@@ -81,6 +93,7 @@ def validate(df: pd.DataFrame, suite: SuiteFile) -> tuple[int, list[Failure]]:
     result = validation.run(batch_parameters={"dataframe": df}, result_format="SUMMARY")
     failures = [
         Failure(
+            severity=(r.expectation_config.meta or {}).get("severity", suite.severity),
             expectation=r.expectation_config.type,
             column=r.expectation_config.kwargs.get("column"),
             observed=r.result.get("observed_value"),
