@@ -91,6 +91,9 @@ class FreshnessConfig(_Strict):
 
 
 class QualityConfig(_Strict):
+    snapshot_rows_max_ratio: float = Field(
+        1.5, gt=1, description="customer_features rows changing beyond x (or 1/x) from the previous snapshot fail."
+    )
     spend: SpendCheckConfig = Field(default_factory=SpendCheckConfig)
     freshness: FreshnessConfig = Field(default_factory=FreshnessConfig)
 

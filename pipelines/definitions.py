@@ -13,7 +13,7 @@ from pipelines.orchestration import jobs as orchestration
 from pipelines.orchestration import sensors
 from pipelines.publish import assets as publish
 from pipelines.quality import checks as quality
-from pipelines.quality import order_checks
+from pipelines.quality import order_checks, snapshot_checks
 from pipelines.resources import StratifyResource
 from pipelines.segment import assets as segment
 from pipelines.transform import assets as transform
@@ -23,6 +23,7 @@ defs = dg.Definitions.merge(
     transform.defs,
     quality.defs,
     order_checks.defs,
+    snapshot_checks.defs,
     segment.defs,
     publish.defs,
     drift.defs,

@@ -13,12 +13,21 @@ from pipelines.resources import StratifyResource
 
 def _read_table(stratify: StratifyResource, suite: SuiteFile, partition_key: str | None) -> pd.DataFrame:
     """The rows the suite judges: one snapshot, the source's latest load, or the whole table."""
-    query, params = f"SELECT * FROM {suite.table}", []
+    with stratify.warehouse() as con:
+        present = {r[0] for r in con.execute(f"DESCRIBE {suite.table}").fetchall()}
+    # Columns the table lacks are left out, so expectations on them fail as "column not found".
+    cols = ", ".join(f'"{c}"' for c in suite.columns if c in present) or "*"
+    query, params = f"SELECT {cols} FROM {suite.table}", []
     if suite.snapshot_column and partition_key:
         query += f" WHERE {suite.snapshot_column} = ?"
         params.append(snapshot_date_of(partition_key))
     elif suite.scope == "latest_load":
         query += f" WHERE _load_id = (SELECT _load_id FROM {suite.table} ORDER BY _loaded_at DESC LIMIT 1)"
+    elif suite.scope == "latest_conversion":
+        query += f" WHERE _converted_at = (SELECT max(_converted_at) FROM {suite.table})"
+    if suite.max_rows:
+        # Large batches are judged on a seeded sample: whole-table invariants are dbt tests over every row.
+        query = f"SELECT * FROM ({query}) USING SAMPLE {int(suite.max_rows)} ROWS (reservoir, 42)"
     with stratify.warehouse() as con:
         return con.execute(query, params).df()
 

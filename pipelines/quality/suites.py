@@ -25,12 +25,24 @@ class SuiteFile:
     table: str  # schema.table, which is also the asset key
     severity: str  # ERROR | WARN: the default for its expectations (an expectation's meta may override)
     snapshot_column: str | None  # validate one snapshot partition's rows
-    scope: str  # all | latest_load (raw tables: the rows of the source's latest loaded files)
+    scope: str  # all | latest_load (raw: the latest loaded files) | latest_conversion (the latest dbt run's rows)
+    row_keys: tuple[str, ...]  # columns that point an engineer at an offending row (file and row number for raw)
+    max_rows: int | None  # judge at most this many rows (a seeded sample) of a larger batch
     body: dict[str, Any]
 
     @property
     def asset_key_path(self) -> list[str]:
         return self.table.split(".")
+
+    @property
+    def columns(self) -> list[str]:
+        """Every column an expectation or the row keys name: reading only these keeps wide tables cheap."""
+        names = list(self.row_keys)
+        for e in self.body["expectations"]:
+            kwargs = e.get("kwargs", {})
+            names += [kwargs["column"]] if "column" in kwargs else []
+            names += list(kwargs.get("column_set", []))
+        return list(dict.fromkeys(names))
 
 
 @dataclass(frozen=True)
@@ -41,13 +53,15 @@ class Failure:
     observed: Any
     unexpected_count: int | None
     sample: list[Any] = field(default_factory=list)
+    rows: list[dict] = field(default_factory=list)  # offending rows by their row_keys
 
     def describe(self) -> str:
         where = f" on column {self.column}" if self.column else ""
         count = f", {self.unexpected_count} unexpected rows" if self.unexpected_count else ""
         sample = f", e.g. {self.sample[:5]}" if self.sample else ""
         observed = f"observed {self.observed}" if self.observed is not None else "observed"
-        return f"[{self.severity}] {self.expectation}{where} failed ({observed}{count}{sample})"
+        rows = f"; rows {self.rows[:3]}" if self.rows else ""
+        return f"[{self.severity}] {self.expectation}{where} failed ({observed}{count}{sample}{rows})"
 
 
 def load_suite_files(folder: Path = EXPECTATIONS_DIR) -> list[SuiteFile]:
@@ -65,6 +79,8 @@ def load_suite_files(folder: Path = EXPECTATIONS_DIR) -> list[SuiteFile]:
                 meta["severity"],
                 meta.get("snapshot_column"),
                 meta.get("scope", "all"),
+                tuple(meta.get("row_keys", ())),
+                meta.get("max_rows"),
                 body,
             )
         )
@@ -79,6 +95,11 @@ def _quiet_gx():
     return gx
 
 
+def _plain(value: Any) -> Any:
+    """numpy scalars and timestamps as plain values, so results print and serialise cleanly."""
+    return value.item() if hasattr(value, "item") else str(value) if hasattr(value, "isoformat") else value
+
+
 def validate(df: pd.DataFrame, suite: SuiteFile) -> tuple[int, list[Failure]]:
     """Run the suite on the frame; return the number of expectations evaluated and the failures."""
     gx = _quiet_gx()
@@ -90,7 +111,11 @@ def validate(df: pd.DataFrame, suite: SuiteFile) -> tuple[int, list[Failure]]:
     validation = context.validation_definitions.add(
         gx.ValidationDefinition(name=suite.name, data=definition, suite=gx_suite)
     )
-    result = validation.run(batch_parameters={"dataframe": df}, result_format="SUMMARY")
+    keys = [k for k in suite.row_keys if k in df.columns]
+    result_format = {"result_format": "SUMMARY", "partial_unexpected_count": 10}
+    if keys:
+        result_format["unexpected_index_column_names"] = keys
+    result = validation.run(batch_parameters={"dataframe": df}, result_format=result_format)
     failures = [
         Failure(
             severity=(r.expectation_config.meta or {}).get("severity", suite.severity),
@@ -98,7 +123,10 @@ def validate(df: pd.DataFrame, suite: SuiteFile) -> tuple[int, list[Failure]]:
             column=r.expectation_config.kwargs.get("column"),
             observed=r.result.get("observed_value"),
             unexpected_count=r.result.get("unexpected_count"),
-            sample=[v for v in (r.result.get("partial_unexpected_list") or [])][:10],
+            sample=[_plain(v) for v in (r.result.get("partial_unexpected_list") or [])][:10],
+            rows=[
+                {k: _plain(v) for k, v in row.items()} for row in (r.result.get("partial_unexpected_index_list") or [])
+            ],
         )
         for r in result.results
         if not r.success

@@ -31,6 +31,7 @@ def _features(**overrides):
             "spend_share_orders": [0.0] * 3,
             "top_category_share": [1.0, 0.6, None],
             "age_band": ["25-34", "unknown", "65+"],
+            "has_profiling_consent": [True, False, True],
         }
     )
     return frame.assign(**overrides)
@@ -53,3 +54,4 @@ def test_dirty_features_fail_naming_column_and_rows(suite):
     negative = next(f for f in failures if f.column == "recency_days")
     assert negative.unexpected_count == 1 and -5 in negative.sample
     assert "recency_days" in negative.describe()
+    assert negative.rows == [{"recency_days": -5, "customer_key": "a"}] and "'customer_key': 'a'" in negative.describe()

@@ -172,6 +172,7 @@ def test_suite_rejects_out_of_range_shares_and_unknown_age_bands():
             "first_order_date": pd.to_datetime(["2024-04-01"] * 3),
             "last_order_date": pd.to_datetime(["2025-01-30"] * 3),
             "age_band": ["<25", "65+", "unknown"],
+            "has_profiling_consent": [True, False, False],
             **shares,
         }
     )
