@@ -1,16 +1,14 @@
 """Base-currency amounts and UTC times in int_orders__unified equal an independent pandas computation
 from the landing files, line by line, to the cent."""
 
-import dagster as dg
 import duckdb
 import numpy as np
 import pandas as pd
 import pytest
 
-from pipelines.definitions import defs
 from pipelines.demo.generator import DemoSpec, generate
-from pipelines.orchestration.runner import QUIET_LOGS
 from tests.demo.landing import order_lines
+from tests.jobs import run_job
 
 pytestmark = pytest.mark.slow
 
@@ -55,8 +53,7 @@ def test_base_amounts_and_utc_times_match_line_by_line(tmp_path, monkeypatch):
     monkeypatch.setenv("STRATIFY_PII_SALT", "test-salt")
     monkeypatch.delenv("STRATIFY_CONFIG", raising=False)
     generate(DemoSpec(customers=300, days=200, seed=13), tmp_path / "landing")
-    job = defs.resolve_job_def("ingest_job")
-    assert job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), run_config=QUIET_LOGS).success
+    run_job("ingest_job")
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
         got = con.execute(
             "SELECT channel, order_id, line_number, ordered_at_utc, order_date, currency_code, "

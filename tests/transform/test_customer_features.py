@@ -3,15 +3,14 @@ computation from the unified order lines, and a snapshot uses no order after its
 
 from datetime import date
 
-import dagster as dg
 import duckdb
 import numpy as np
 import pandas as pd
 import pytest
 
-from pipelines.definitions import defs
 from pipelines.demo.generator import DemoSpec, generate
 from pipelines.quality.suites import load_suite_files, validate
+from tests.jobs import run_job
 
 CHANNELS = ["pos", "ecommerce", "app", "marketplace", "orders"]
 # Partition key (month start) -> snapshot date (month end); September is built first, October after it.
@@ -19,13 +18,7 @@ SNAPSHOTS = {"2025-09-01": date(2025, 9, 30), "2025-10-01": date(2025, 10, 31)}
 SHARES = ["return_rate", "discount_share", *[f"spend_share_{c}" for c in CHANNELS], "top_category_share"]
 
 
-def _run(job_name: str, partition_key: str | None = None) -> dg.ExecuteInProcessResult:
-    job = defs.resolve_job_def(job_name)
-    result = job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), partition_key=partition_key)
-    assert result.success
-    failed = [c.check_name for c in result.get_asset_check_evaluations() if not c.passed]
-    assert failed == [], f"{job_name} {partition_key}: failed checks {failed}"
-    return result
+_run = run_job
 
 
 def _ranked_first(frame: pd.DataFrame, by: list[str], ascending: list[bool]) -> pd.DataFrame:

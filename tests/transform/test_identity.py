@@ -2,14 +2,12 @@
 
 import itertools
 
-import dagster as dg
 import duckdb
 import pandas as pd
 import pytest
 
-from pipelines.definitions import defs
 from pipelines.demo.generator import DemoSpec, generate
-from pipelines.orchestration.runner import QUIET_LOGS
+from tests.jobs import run_job
 
 pytestmark = pytest.mark.slow
 WAREHOUSE_KIND = {
@@ -28,8 +26,7 @@ def stitched(tmp_path_factory):
         mp.setenv("STRATIFY_PII_SALT", "test-salt")
         mp.delenv("STRATIFY_CONFIG", raising=False)
         generate(DemoSpec(customers=1500, days=300, seed=9), home / "landing")
-        job = defs.resolve_job_def("ingest_job")
-        assert job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), run_config=QUIET_LOGS).success
+        run_job("ingest_job")
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
         ids = con.execute("SELECT * FROM intermediate.int_customers__identity").df()
         truth = pd.read_csv(home / "landing" / "_truth" / "channel_ids.csv", dtype=str)

@@ -3,14 +3,12 @@ result equals building everything at once."""
 
 import shutil
 
-import dagster as dg
 import duckdb
 import pandas as pd
 import pytest
 
-from pipelines.definitions import defs
 from pipelines.demo.generator import DemoSpec, generate
-from pipelines.orchestration.runner import QUIET_LOGS
+from tests.jobs import run_job
 
 pytestmark = pytest.mark.slow
 SPEC = DemoSpec(customers=400, days=120, seed=21)
@@ -19,10 +17,7 @@ LAST_MONTH = "2025-12"
 
 def _ingest(home, monkeypatch):
     monkeypatch.setenv("STRATIFY_HOME", str(home))
-    result = defs.resolve_job_def("ingest_job").execute_in_process(
-        instance=dg.DagsterInstance.ephemeral(), run_config=QUIET_LOGS
-    )
-    assert result.success
+    run_job("ingest_job")
 
 
 def _unified(home) -> pd.DataFrame:

@@ -1,24 +1,18 @@
 """Point in time: re-building an old snapshot after newer files arrived gives the same features."""
 
-import dagster as dg
 import duckdb
 import pandas as pd
 import pytest
 
-from pipelines.definitions import defs
 from pipelines.demo.generator import DemoSpec, generate
-from pipelines.orchestration.runner import QUIET_LOGS
+from tests.jobs import run_job
 
 pytestmark = pytest.mark.slow
 LATER_MONTHS = ("2025-11", "2025-12")
 OCTOBER = "2025-10-01"  # the partition whose snapshot date is 2025-10-31
 
 
-def _run(job: str, partition_key: str | None = None):
-    result = defs.resolve_job_def(job).execute_in_process(
-        instance=dg.DagsterInstance.ephemeral(), run_config=QUIET_LOGS, partition_key=partition_key
-    )
-    assert result.success
+_run = run_job
 
 
 def _october(home) -> pd.DataFrame:

@@ -1,0 +1,23 @@
+"""Run Stratify's Dagster jobs in-process for tests, the way `stratify run` does, and insist they pass."""
+
+import dagster as dg
+
+from pipelines.definitions import defs
+from pipelines.orchestration.runner import QUIET_LOGS
+
+
+def run_job(name: str, partition_key: str | None = None) -> dg.ExecuteInProcessResult:
+    """Execute a job on a throw-away instance; fail the test with the failed checks if it did not succeed."""
+    result = defs.resolve_job_def(name).execute_in_process(
+        instance=dg.DagsterInstance.ephemeral(),
+        run_config=QUIET_LOGS,
+        partition_key=partition_key,
+        raise_on_error=False,
+    )
+    failed = [
+        f"{c.asset_key.to_user_string()}:{c.check_name} {c.description}"
+        for c in result.get_asset_check_evaluations()
+        if not c.passed
+    ]
+    assert result.success and not failed, f"{name} {partition_key or ''} failed; checks: {failed}"
+    return result
