@@ -12,7 +12,8 @@
         _loaded_at
 {%- endmacro %}
 
-{#- Keep one row per key: a line re-sent in a later file replaces the earlier one. -#}
+{#- Keep one row per key: a row re-sent in a later file replaces the earlier one. QUALIFY runs on DuckDB,
+    Snowflake, Databricks and BigQuery; an engine without it needs a variant of this macro. -#}
 {% macro latest_per_key(key_columns) -%}
     qualify row_number() over (partition by {{ key_columns | join(', ') }} order by _loaded_at desc) = 1
 {%- endmacro %}

@@ -66,18 +66,17 @@ dated as (
 
 -- The rate of the order's day, or the latest earlier one when the feed has a gap (weekends).
 with_rate as (
-    select dated.*, fx_rates.rate_date, fx_rates.rate_to_base
-    from dated
-    asof left join fx_rates
-        on dated.currency_code = fx_rates.currency_code
-        and dated.order_date >= fx_rates.rate_date
+    {{ join_latest_rate_on_or_before('dated', 'fx_rates') }}
 ),
 
 -- Orders before a currency's first rate use that first rate (flagged as a fallback too).
 first_rates as (
-    select currency_code, min(rate_date) as rate_date, arg_min(rate_to_base, rate_date) as rate_to_base
-    from fx_rates
-    group by currency_code
+    select currency_code, rate_date, rate_to_base
+    from (
+        select *, row_number() over (partition by currency_code order by rate_date) as rate_rank
+        from fx_rates
+    ) as ranked
+    where rate_rank = 1
 ),
 
 final as (

@@ -22,9 +22,9 @@ renamed as (
 
 -- One row per member: the latest CRM export is the truth.
 final as (
-    select * exclude (_loaded_at)
+    select *
     from renamed
-    qualify row_number() over (partition by loyalty_id order by _loaded_at desc) = 1
+    {{ latest_per_key(['loyalty_id']) }}
 )
 
 select * from final

@@ -15,9 +15,9 @@ renamed as (
 
 -- One rate per currency and day: a corrected rate in a later file wins.
 final as (
-    select * exclude (_loaded_at)
+    select *
     from renamed
-    qualify row_number() over (partition by currency_code, rate_date order by _loaded_at desc) = 1
+    {{ latest_per_key(['currency_code', 'rate_date']) }}
 )
 
 select * from final

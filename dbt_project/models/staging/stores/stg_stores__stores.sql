@@ -18,9 +18,9 @@ renamed as (
 
 -- One row per store: a store re-sent in a later export replaces the earlier row.
 final as (
-    select * exclude (_loaded_at)
+    select *
     from renamed
-    qualify row_number() over (partition by store_id order by _loaded_at desc) = 1
+    {{ latest_per_key(['store_id']) }}
 )
 
 select * from final
