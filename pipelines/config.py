@@ -67,6 +67,138 @@ class SnapshotConfig(_Strict):
     latest: int = Field(3, ge=1, description="Periods `stratify run` builds when none are named.")
 
 
+class RfmRule(_Strict):
+    """One row of the RFM rule table: a segment and the scores it covers."""
+
+    segment: str = Field(min_length=1, description="Segment name given to customers matching this rule.")
+    r: tuple[int, int] = Field(description="Inclusive [low, high] range of the recency score R.")
+    fm: tuple[float, float] = Field(
+        description="Inclusive [low, high] range of (F + M) / 2, the mean of the frequency and monetary scores."
+    )
+
+    @model_validator(mode="after")
+    def _ranges_not_reversed(self) -> RfmRule:
+        for name in ("r", "fm"):
+            low, high = getattr(self, name)
+            if low > high:
+                raise ValueError(f"rule {self.segment!r}: {name} range [{low}, {high}] is reversed")
+        return self
+
+
+class RfmConfig(_Strict):
+    """Within-market RFM scores and the ordered rule table that names segments from them."""
+
+    levels: int = Field(5, ge=2, le=10, description="Scores run 1..levels (5: quintiles within each market).")
+    rules: tuple[RfmRule, ...] = Field(
+        # The common 11-segment RFM map on R x (F + M) / 2, ordered so the first match tiles the grid.
+        default=tuple(
+            RfmRule(segment=segment, r=r, fm=fm)
+            for segment, r, fm in [
+                ("Champions", (4, 5), (4, 5)),
+                ("Loyal", (3, 5), (3, 5)),
+                ("Cannot Lose Them", (1, 1), (4, 5)),
+                ("At Risk", (1, 2), (3, 5)),
+                ("New", (4, 5), (1, 1.5)),
+                ("Promising", (3, 3), (1, 1.5)),
+                ("Potential Loyalist", (4, 5), (2, 3)),
+                ("Need Attention", (2, 3), (2, 3)),
+                ("About to Sleep", (2, 3), (1, 2)),
+                ("Hibernating", (1, 1), (1.5, 3)),
+                ("Lost", (1, 5), (1, 5)),
+            ]
+        ),
+        min_length=1,
+        description="Ordered rules on R and (F + M) / 2; the first match names the segment, the last catches all.",
+    )
+
+    @model_validator(mode="after")
+    def _rules_in_range_reachable_and_total(self) -> RfmConfig:
+        """Fail at load time on a range outside the scores, a rule no score reaches, or no catch-all last."""
+        top = self.levels
+        for i, rule in enumerate(self.rules):
+            if rule.r[0] < 1 or rule.r[1] > top or rule.fm[0] < 1 or rule.fm[1] > top:
+                raise ValueError(f"rfm.rules[{i}] ({rule.segment}): ranges must lie within 1..{top}")
+        last = self.rules[-1]
+        if last.r != (1, top) or last.fm != (1, top):
+            raise ValueError(f"rfm.rules: the last rule ({last.segment}) must catch all, with r and fm [1, {top}]")
+        # F + M takes every integer 2..2*levels, so (F + M) / 2 every half step: a small grid to walk.
+        first_match = {
+            next(i for i, x in enumerate(self.rules) if x.r[0] <= r <= x.r[1] and x.fm[0] <= s / 2 <= x.fm[1])
+            for r in range(1, top + 1)
+            for s in range(2, 2 * top + 1)
+        }
+        dead = [f"rules[{i}] ({x.segment})" for i, x in enumerate(self.rules) if i not in first_match]
+        if dead:
+            raise ValueError(f"rfm.rules: {', '.join(dead)} never match: earlier rules take all their scores")
+        return self
+
+
+class ValueTierConfig(_Strict):
+    """Value tiers by cumulative share of a market's revenue, biggest spenders first."""
+
+    tier_names: tuple[str, ...] = Field(
+        default=("high", "mid", "low"), min_length=2, description="Tier names, highest value first."
+    )
+    cumulative_shares: tuple[float, ...] = Field(
+        default=(0.5, 0.8),
+        description=(
+            "Share of the market's revenue covered by the tiers up to and including each tier but the last "
+            "(0.5, 0.8: high = top 50%, mid = next 30%, low = the rest)."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _shares_fit_names(self) -> ValueTierConfig:
+        if len(set(self.tier_names)) != len(self.tier_names):
+            raise ValueError(f"value.tier_names must be distinct, got {list(self.tier_names)}")
+        if len(self.cumulative_shares) != len(self.tier_names) - 1:
+            raise ValueError(
+                f"value.cumulative_shares needs one share per tier but the last: {len(self.tier_names) - 1} "
+                f"for {list(self.tier_names)}, got {list(self.cumulative_shares)}"
+            )
+        shares = (0.0, *self.cumulative_shares, 1.0)
+        if any(low >= high for low, high in zip(shares, shares[1:], strict=False)):
+            raise ValueError(
+                f"value.cumulative_shares must increase strictly within (0, 1), got {list(self.cumulative_shares)}"
+            )
+        return self
+
+
+class LifecycleConfig(_Strict):
+    """Lifecycle stages judged against each customer's own order rhythm."""
+
+    new_days: int = Field(90, ge=0, description="A customer whose first order is at most this many days old is new.")
+    new_max_orders: int = Field(
+        2, ge=1, description="Most orders a new customer can have; a single gap is not yet a rhythm."
+    )
+    default_gap_days: float = Field(
+        60, gt=0, description="Typical gap assumed for customers without one (fewer than two order dates)."
+    )
+    min_gap_days: float = Field(
+        14, gt=0, description="Floor on the typical gap, so a week's pause does not churn a near-daily buyer."
+    )
+    active_factor: float = Field(1.5, gt=0, description="Active while recency <= active_factor x typical gap.")
+    at_risk_factor: float = Field(3.0, gt=0, description="At risk while recency <= at_risk_factor x typical gap.")
+    churned_factor: float = Field(
+        6.0, gt=0, description="Dormant while recency <= churned_factor x typical gap; churned beyond."
+    )
+    churned_after_days: int = Field(
+        365, ge=1, description="Hard cap: this many days without an order is churned, whatever the rhythm."
+    )
+
+    @model_validator(mode="after")
+    def _factors_ordered(self) -> LifecycleConfig:
+        if not self.active_factor < self.at_risk_factor:
+            raise ValueError(
+                f"lifecycle.at_risk_factor ({self.at_risk_factor}) must be above active_factor ({self.active_factor})"
+            )
+        if not self.at_risk_factor < self.churned_factor:
+            raise ValueError(
+                f"lifecycle.churned_factor ({self.churned_factor}) must be above at_risk_factor ({self.at_risk_factor})"
+            )
+        return self
+
+
 class SegmentConfig(_Strict):
     tier_names: list[str] = Field(
         default=["platinum", "gold", "silver", "bronze"],
@@ -74,6 +206,9 @@ class SegmentConfig(_Strict):
         description="Tier names, highest value first; their count is the number of clusters.",
     )
     random_seed: int = Field(42, description="Seed for clustering, so re-runs give the same tiers.")
+    rfm: RfmConfig = Field(default_factory=RfmConfig, description="RFM scores and the segment rule table.")
+    value: ValueTierConfig = Field(default_factory=ValueTierConfig, description="Revenue-share value tiers.")
+    lifecycle: LifecycleConfig = Field(default_factory=LifecycleConfig, description="Lifecycle stage thresholds.")
 
 
 class SpendCheckConfig(_Strict):
