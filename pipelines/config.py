@@ -206,6 +206,11 @@ class SegmentConfig(_Strict):
         description="Tier names, highest value first; their count is the number of clusters.",
     )
     random_seed: int = Field(42, description="Seed for clustering, so re-runs give the same tiers.")
+    require_consent: bool = Field(
+        True,
+        description="Profile only customers with profiling consent (CRM); false when another legal basis applies "
+        "or no consent data exists. Customers not profiled stay listed with profiled = false and the reason.",
+    )
     rfm: RfmConfig = Field(default_factory=RfmConfig, description="RFM scores and the segment rule table.")
     value: ValueTierConfig = Field(default_factory=ValueTierConfig, description="Revenue-share value tiers.")
     lifecycle: LifecycleConfig = Field(default_factory=LifecycleConfig, description="Lifecycle stage thresholds.")

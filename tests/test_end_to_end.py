@@ -38,6 +38,8 @@ CONFIG = {
         }
     },
     "snapshots": {"cadence": "monthly", "start_date": "2024-01-01", "latest": 3},
+    # An export without a CRM has no consent data; this retailer profiles on another legal basis.
+    "segment": {"require_consent": False},
 }
 
 

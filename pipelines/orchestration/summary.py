@@ -15,11 +15,14 @@ def print_summary(stratify: StratifyResource, snapshots: list[str]) -> None:
         rows = con.execute("SELECT tier, count(*) FROM customer_tiers GROUP BY tier").fetchall()
     counts = dict(rows)
     total = sum(counts.values())
+    not_profiled = counts.pop(None, 0)
     print(f"\nStratify run complete. Snapshots built: {', '.join(snapshots)}")
     print(f"Customers per tier at {snapshot} ({total} customers):")
     for tier in stratify.config.segment.tier_names:
         n = counts.get(tier, 0)
         print(f"  {tier:<12} {n:>8}  {100 * n / max(total, 1):5.1f}%")
+    if not_profiled:
+        print(f"  {'not profiled':<12} {not_profiled:>8}  {100 * not_profiled / max(total, 1):5.1f}%  (no consent)")
     print("Outputs:")
     print(f"  warehouse       {paths.warehouse}")
     print(f"  published (BI)  {paths.tiers_db}")

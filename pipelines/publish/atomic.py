@@ -17,12 +17,14 @@ import duckdb
 # Published table -> query over the warehouse. Only opaque keys and derived values: no PII.
 PUBLISHED_TABLES = {
     "customer_tiers": """
-        SELECT customer_key, snapshot_date, tier, cluster_id, recency_days, frequency_365d, monetary_365d
+        SELECT customer_key, snapshot_date, market, tier, cluster_id, rfm_r, rfm_f, rfm_m, rfm_segment, value_tier,
+               lifecycle_stage, recency_days, frequency_365d, monetary_365d, profiled, exclusion_reason
         FROM segments.customer_segments
         WHERE snapshot_date = (SELECT max(snapshot_date) FROM segments.customer_segments)
         ORDER BY customer_key""",
     "customer_tier_history": """
-        SELECT customer_key, snapshot_date, tier, cluster_id, recency_days, frequency_365d, monetary_365d
+        SELECT customer_key, snapshot_date, market, tier, cluster_id, rfm_r, rfm_f, rfm_m, rfm_segment, value_tier,
+               lifecycle_stage, recency_days, frequency_365d, monetary_365d, profiled, exclusion_reason
         FROM segments.customer_segments ORDER BY snapshot_date, customer_key""",
 }
 

@@ -11,17 +11,12 @@ from pipelines.segment.store import replace_snapshot
 
 
 def _segments(snapshot, n):
-    return pd.DataFrame(
-        {
-            "customer_key": [f"c{i}" for i in range(n)],
-            "snapshot_date": snapshot,
-            "recency_days": 1,
-            "frequency_365d": 2,
-            "monetary_365d": 3.0,
-            "cluster_id": 0,
-            "tier": "gold",
-        }
-    )
+    return pd.DataFrame({
+        "customer_key": [f"c{i}" for i in range(n)], "snapshot_date": snapshot, "market": "DE",
+        "recency_days": 1, "frequency_365d": 2, "monetary_365d": 3.0, "rfm_r": 5, "rfm_f": 4, "rfm_m": 3,
+        "rfm_segment": "Loyal", "value_tier": "high", "lifecycle_stage": "active", "cluster_id": 0, "tier": "gold",
+        "profiled": True, "exclusion_reason": None,
+    })  # fmt: skip
 
 
 def _count_in_new_process(path, table):

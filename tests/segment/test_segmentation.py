@@ -1,0 +1,44 @@
+"""Consent decides who is profiled; the profiled get every segmentation, the others none and a reason."""
+
+import numpy as np
+import pandas as pd
+import pandas.testing as pdt
+
+from pipelines.config import SegmentConfig
+from pipelines.segment.segmentation import NO_CONSENT, SEGMENT_COLUMNS, segment_customers
+
+
+def _features(n=240, seed=0):
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({
+        "customer_key": [f"c{i:04d}" for i in range(n)], "snapshot_date": pd.Timestamp("2025-12-31"),
+        "recency_days": rng.integers(0, 400, n), "frequency_365d": rng.integers(0, 30, n),
+        "monetary_365d": rng.gamma(2, 200, n).round(2), "orders_90d": rng.integers(0, 8, n),
+        "tenure_days": rng.integers(10, 700, n), "median_days_between_orders": rng.uniform(5, 120, n),
+        "home_market": rng.choice(["DE", "JP", None], n), "has_profiling_consent": rng.random(n) < 0.7,
+    })  # fmt: skip
+
+
+def test_only_consenting_customers_are_profiled_and_all_of_them_fully():
+    features = _features()
+    out = segment_customers(features, SegmentConfig())
+    assert len(out) == len(features) and out.customer_key.is_unique
+    profiled = out[out.profiled]
+    assert (profiled.customer_key.isin(features.customer_key[features.has_profiling_consent])).all()
+    assert profiled[SEGMENT_COLUMNS].notna().all().all()
+    excluded = out[~out.profiled]
+    assert len(excluded) == (~features.has_profiling_consent).sum()
+    assert excluded[SEGMENT_COLUMNS].isna().all().all() and (excluded.exclusion_reason == NO_CONSENT).all()
+
+
+def test_customers_without_consent_do_not_influence_anyone_elses_segments():
+    features = _features()
+    consenting = features[features.has_profiling_consent]
+    with_all = segment_customers(features, SegmentConfig()).query("profiled").reset_index(drop=True)
+    alone = segment_customers(consenting, SegmentConfig()).reset_index(drop=True)
+    pdt.assert_frame_equal(with_all, alone)
+
+
+def test_consent_can_be_waived_by_config():
+    out = segment_customers(_features(), SegmentConfig(require_consent=False))
+    assert out.profiled.all() and out.exclusion_reason.isna().all()
