@@ -36,8 +36,8 @@ def build_raw_asset(contract: Contract) -> dg.AssetsDefinition:
         has_pii = any(c.kind.startswith("pii_") for c in contract.columns)
         salt = stratify.pii_salt() if configured and has_pii else None
         with stratify.warehouse() as con:
-            loads = load_source(con, config, stratify.paths.landing, contract, context.run_id, salt)
             prepare_warehouse(con)
+            loads = load_source(con, config, stratify.paths.landing, contract, context.run_id, salt)
             total = con.execute(f"SELECT count(*) FROM raw.{contract.source}").fetchall()[0][0]
             quarantined = con.execute(
                 "SELECT count(*) FROM ops.quarantine WHERE source = ?", [contract.source]

@@ -38,11 +38,13 @@ def load_source(
     load_id: str,
     salt: str | None,
 ) -> list[FileLoad]:
-    """Load the source's files (sorted by path within each file set); [] when the source is not configured."""
+    """Load the source's files (sorted by path within each file set); [] when the source is not configured.
+
+    Call prepare_warehouse first: the rules read raw.fx_rates and raw.stores.
+    """
     source = config.sources.get(contract.source)
     if source is None:
         return []
-    prepare_warehouse(con)
     rules = _rule_context(con, config)
     has_pii = any(c.kind.startswith("pii_") for c in contract.columns)
     if has_pii:

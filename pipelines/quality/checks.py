@@ -15,12 +15,20 @@ def _read_table(stratify: StratifyResource, suite: SuiteFile, partition_key: str
     """The rows the suite judges: one snapshot, the source's latest load, or the whole table."""
     with stratify.warehouse() as con:
         present = {r[0] for r in con.execute(f"DESCRIBE {suite.table}").fetchall()}
+        return con.execute(_suite_query(suite, present, partition_key), _params(suite, partition_key)).df()
+
+
+def _params(suite: SuiteFile, partition_key: str | None) -> list:
+    return [snapshot_date_of(partition_key)] if suite.snapshot_column and partition_key else []
+
+
+def _suite_query(suite: SuiteFile, present: set[str], partition_key: str | None) -> str:
+    """One connection reads the table's columns and the rows; this builds the query in between."""
     # Columns the table lacks are left out, so expectations on them fail as "column not found".
     cols = ", ".join(f'"{c}"' for c in suite.columns if c in present) or "*"
-    query, params = f"SELECT {cols} FROM {suite.table}", []
+    query = f"SELECT {cols} FROM {suite.table}"
     if suite.snapshot_column and partition_key:
         query += f" WHERE {suite.snapshot_column} = ?"
-        params.append(snapshot_date_of(partition_key))
     elif suite.scope == "latest_load":
         query += f" WHERE _load_id = (SELECT _load_id FROM {suite.table} ORDER BY _loaded_at DESC LIMIT 1)"
     elif suite.scope == "latest_conversion":
@@ -28,8 +36,7 @@ def _read_table(stratify: StratifyResource, suite: SuiteFile, partition_key: str
     if suite.max_rows:
         # Large batches are judged on a seeded sample: whole-table invariants are dbt tests over every row.
         query = f"SELECT * FROM ({query}) USING SAMPLE {int(suite.max_rows)} ROWS (reservoir, 42)"
-    with stratify.warehouse() as con:
-        return con.execute(query, params).df()
+    return query
 
 
 def _result(suite: SuiteFile, rows: int, evaluated: int, failures: list[Failure]) -> dg.AssetCheckResult:
