@@ -199,13 +199,79 @@ class LifecycleConfig(_Strict):
         return self
 
 
+class ClusterConfig(_Strict):
+    """Behavioural clusters: k chosen by silhouette, names kept across snapshots by centroid matching."""
+
+    k_min: int = Field(4, ge=2, description="Fewest clusters tried.")
+    k_max: int = Field(8, ge=2, description="Most clusters tried; the best silhouette in [k_min, k_max] wins.")
+    sample_size: int = Field(
+        5000, ge=100, description="Seeded sample on which k is chosen (silhouette costs the square of the rows)."
+    )
+    minibatch_above: int = Field(
+        200_000, ge=1, description="Above this many customers MiniBatchKMeans is fitted instead of KMeans."
+    )
+    k_tolerance: float = Field(
+        0.02,
+        ge=0,
+        description="Silhouettes within this of the best count as equal: the previous snapshot's k is kept if "
+        "among them (stable names), else the smallest such k (fewer segments to act on).",
+    )
+    k_keep_tolerance: float = Field(
+        0.05,
+        ge=0,
+        description="The previous snapshot's k is kept while its silhouette is within this of the best: "
+        "a new k (new clusters, new names) needs a clear gain, not a month's noise.",
+    )
+    n_init: int = Field(10, ge=1, description="KMeans restarts; the best inertia wins.")
+    match_max_distance: float = Field(
+        2.0,
+        gt=0,
+        description="A cluster whose centroid lies further than this (standardised units) from every previous "
+        "centroid is new and gets a new name instead of inheriting one.",
+    )
+    rule_depth: int = Field(4, ge=1, le=6, description="Depth of the decision tree that explains the clusters.")
+
+    @model_validator(mode="after")
+    def _k_range(self) -> ClusterConfig:
+        if self.k_min > self.k_max:
+            raise ValueError(f"clusters.k_min ({self.k_min}) must not exceed k_max ({self.k_max})")
+        return self
+
+
+class ChurnConfig(_Strict):
+    """Churn propensity: will the customer order within the horizon? Trained and tested on earlier snapshots."""
+
+    horizon_days: int = Field(90, ge=7, description="A customer without an order in this many days has churned.")
+    model: Literal["logistic", "gradient_boosting"] = Field("logistic", description="Classifier fitted.")
+    min_customers: int = Field(
+        50, ge=10, description="Fewer customers in the training or holdout snapshot: no model, churn_risk empty."
+    )
+    reliability_bins: int = Field(10, ge=2, description="Bins of the reliability (calibration) table.")
+
+
+class ValueModelConfig(_Strict):
+    """Expected value: net spend over the horizon, against the naive forecast 'same as the last 365 days'."""
+
+    horizon_days: int = Field(365, ge=30, description="Days of future net spend predicted.")
+    training_lag_days: int = Field(
+        90,
+        ge=1,
+        description="The training snapshot lies this many days (rounded to the calendar) before the holdout. "
+        "Below horizon_days their label windows overlap: needed when history is shorter than three horizons.",
+    )
+    min_customers: int = Field(50, ge=10, description="Fewer customers: no model, expected_value_365d empty.")
+
+
 class SegmentConfig(_Strict):
     tier_names: list[str] = Field(
         default=["platinum", "gold", "silver", "bronze"],
         min_length=2,
-        description="Tier names, highest value first; their count is the number of clusters.",
+        description="Tier names, highest value first: clusters ranked by mean spend are spread over them.",
     )
-    random_seed: int = Field(42, description="Seed for clustering, so re-runs give the same tiers.")
+    random_seed: int = Field(42, description="Seed for clustering and models, so re-runs give the same result.")
+    clusters: ClusterConfig = Field(default_factory=ClusterConfig, description="Behavioural clusters.")
+    churn: ChurnConfig = Field(default_factory=ChurnConfig, description="Churn propensity model.")
+    value_model: ValueModelConfig = Field(default_factory=ValueModelConfig, description="Expected value model.")
     require_consent: bool = Field(
         True,
         description="Profile only customers with profiling consent (CRM); false when another legal basis applies "
@@ -238,15 +304,153 @@ class QualityConfig(_Strict):
     freshness: FreshnessConfig = Field(default_factory=FreshnessConfig)
 
 
+class DriftAlertConfig(_Strict):
+    """Delivery of drift alerts to the webhook in STRATIFY_ALERT_WEBHOOK."""
+
+    retries: int = Field(3, ge=0, description="Further attempts after a failed delivery.")
+    backoff_seconds: float = Field(1.0, ge=0, description="Wait before the first retry; doubles after each.")
+    timeout_seconds: float = Field(5.0, gt=0, description="Per-attempt HTTP timeout.")
+
+
+class DriftActivityConfig(_Strict):
+    """Activity drift: the orders of the snapshot's period against the reference period's, per order country.
+
+    An effect decides the level (watch / alert) only when its test tells it from chance (p < p_value); markets
+    with fewer purchase orders than min_orders in either period are not judged.
+    """
+
+    order_value_watch: float = Field(
+        0.10, gt=0, description="Relative change of the mean order value (spend per order) worth watching."
+    )
+    order_value_alert: float = Field(
+        0.25, gt=0, description="Relative change of the mean order value that raises an alert (0.25: +-25%)."
+    )
+    share_watch: float = Field(
+        0.04, gt=0, lt=1, description="Change of a channel's share of orders worth watching (0.04: 4 points)."
+    )
+    share_alert: float = Field(
+        0.08, gt=0, lt=1, description="Change of a channel's share of orders that raises an alert (0.08: 8 points)."
+    )
+    p_value: float = Field(
+        0.001,
+        gt=0,
+        lt=1,
+        description="Welch t-test (order value) / two-proportion z-test (channel share) p-value below which a "
+        "change counts; ~30 comparisons per snapshot, so stricter than the feature tests.",
+    )
+    min_orders: int = Field(
+        100, ge=1, description="Markets with fewer purchase orders in either period are not judged."
+    )
+
+    @model_validator(mode="after")
+    def _watch_below_alert(self) -> DriftActivityConfig:
+        if self.order_value_watch >= self.order_value_alert or self.share_watch >= self.share_alert:
+            raise ValueError("drift.activity: each *_watch must be below its *_alert")
+        return self
+
+
 class DriftConfig(_Strict):
     psi_watch: float = Field(0.1, gt=0, description="PSI at which drift is worth watching.")
     psi_alert: float = Field(0.25, gt=0, description="PSI at which drift raises an alert.")
+    reference: str = Field(
+        "previous",
+        description="Snapshot each one is compared with: previous (the latest before it), first (the earliest "
+        "built, a fixed baseline) or an ISO date of a built snapshot.",
+    )
+    min_group_size: int = Field(
+        200, ge=1, description="Markets with fewer customers in either snapshot are not judged (PSI is noisy)."
+    )
+    p_value: float = Field(
+        0.01,
+        gt=0,
+        lt=1,
+        description="KS / chi-square p-value below which a change is significant; PSI at the alert threshold "
+        "without a significant test is reported as watch only.",
+    )
+    bins: int = Field(10, ge=2, le=50, description="Quantile bins of numeric features, fixed on the reference.")
+    numeric_features: tuple[str, ...] = Field(
+        default=(
+            "recency_days",
+            "frequency_365d",
+            "monetary_365d",
+            "orders_90d",
+            "monetary_90d",
+            "avg_order_value_365d",
+            "return_rate",
+            "discount_share",
+            "distinct_channels",
+            "spend_share_pos",
+            "spend_share_ecommerce",
+            "spend_share_app",
+            "spend_share_marketplace",
+        ),  # fmt: skip
+        description="Numeric columns of marts.customer_features whose drift is measured.",
+    )
+    categorical_features: tuple[str, ...] = Field(
+        default=("last_channel", "top_category", "age_band", "gender"),
+        description="Categorical columns of marts.customer_features whose drift is measured.",
+    )
+    segmentations: tuple[str, ...] = Field(
+        default=("rfm_segment", "value_tier", "lifecycle_stage", "cluster_name", "tier"),
+        description="Columns of segments.customer_segments whose distribution and migration are measured.",
+    )
+    movements: dict[str, tuple[tuple[str, str], ...]] = Field(
+        default_factory=lambda: {
+            "rfm_segment": (("Champions", "At Risk"), ("Champions", "Cannot Lose Them"), ("Loyal", "At Risk")),
+            "value_tier": (("high", "low"), ("high", "mid")),
+            "lifecycle_stage": (("active", "at_risk"), ("active", "churned")),
+        },
+        description="Per segmentation, the [from, to] moves a CRM team wants called out in the report.",
+    )
+    activity: DriftActivityConfig = Field(
+        default_factory=DriftActivityConfig,
+        description="Activity drift: spend per order and channel mix of the snapshot's period vs the reference's.",
+    )
+    alert: DriftAlertConfig = Field(default_factory=DriftAlertConfig, description="Webhook alert delivery.")
 
     @model_validator(mode="after")
     def _watch_below_alert(self) -> DriftConfig:
         if self.psi_watch >= self.psi_alert:
             raise ValueError("drift.psi_watch must be below drift.psi_alert")
+        if self.reference not in ("previous", "first"):
+            try:
+                date.fromisoformat(self.reference)
+            except ValueError:
+                raise ValueError(
+                    f"drift.reference must be previous, first or a date (YYYY-MM-DD), got {self.reference!r}"
+                ) from None
+        unknown = sorted(set(self.movements) - set(self.segmentations))
+        if unknown:
+            raise ValueError(f"drift.movements: {unknown} are not in drift.segmentations")
         return self
+
+
+class ScheduleConfig(_Strict):
+    """When the Dagster daemon runs Stratify unattended."""
+
+    timezone: str = Field("UTC", description="IANA time zone the cron expressions are read in.")
+    ingest_cron: str = Field("0 2 * * *", description="Cron of the daily ingestion run (the landing sensor adds more).")
+    snapshot_cron: str = Field(
+        "0 4 1 * *",
+        description="Cron of the stratification run; each tick builds the latest snapshot period that has closed "
+        "by then, and everything downstream of it.",
+    )
+    running_by_default: bool = Field(True, description="Schedules start switched on in a new Dagster instance.")
+
+    @field_validator("ingest_cron", "snapshot_cron")
+    @classmethod
+    def _valid_cron(cls, value: str) -> str:
+        if len(value.split()) != 5:
+            raise ValueError(f"expected a 5-field cron expression, got {value!r}")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(value)  # raises for an unknown zone
+        return value
 
 
 class StratifyConfig(_Strict):
@@ -257,6 +461,11 @@ class StratifyConfig(_Strict):
     quality: QualityConfig = Field(default_factory=QualityConfig)
     segment: SegmentConfig = Field(default_factory=SegmentConfig)
     drift: DriftConfig = Field(default_factory=DriftConfig)
+    schedules: ScheduleConfig = Field(default_factory=ScheduleConfig)
+    owners: list[str] = Field(
+        default_factory=lambda: ["team:data-engineering"],
+        description="Owners shown on every asset in the Dagster UI: e-mail addresses or team:<name>.",
+    )
 
     @field_validator("sources")
     @classmethod

@@ -45,10 +45,33 @@ def dagster_home(paths: StratifyPaths) -> Path:
     home = Path(explicit).resolve() if explicit else paths.dagster_home
     home.mkdir(parents=True, exist_ok=True)
     settings = home / "dagster.yaml"
-    if not settings.exists():
-        settings.write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+    current = settings.read_text(encoding="utf-8") if settings.exists() else None
+    if current is None or current.startswith(_MANAGED) or current == "telemetry:\n  enabled: false\n":
+        settings.write_text(INSTANCE_SETTINGS, encoding="utf-8")
     os.environ["DAGSTER_HOME"] = str(home)
     return home
+
+
+_MANAGED = "# Written by stratify"
+# Every Stratify job carries this tag: the run queue holds runs with it to one at a time, which also
+# covers runs dequeued in the same daemon tick (pools alone let a sensor's and a user's run start together).
+WAREHOUSE_TAG = "stratify/warehouse"
+# DuckDB allows one writer per file: every warehouse-writing asset is in the pool "warehouse", and with
+# run granularity the run queue starts at most one run holding it; the others wait queued, not fail.
+# Runs started outside the queue (`stratify run`) rely on the connection's own retry with back-off.
+INSTANCE_SETTINGS = f"""{_MANAGED} (pipelines/resources.py); remove this line to keep your own edits.
+telemetry:
+  enabled: false
+concurrency:
+  pools:
+    granularity: run
+    default_limit: 1
+  runs:
+    max_concurrent_runs: 4
+    tag_concurrency_limits:
+      - key: {WAREHOUSE_TAG}
+        limit: 1
+"""
 
 
 def definitions_config() -> StratifyConfig:
@@ -85,6 +108,10 @@ class StratifyPaths:
     @property
     def reports(self) -> Path:
         return self.home / "reports"
+
+    @property
+    def models(self) -> Path:
+        return self.home / "models"
 
     @property
     def dagster_home(self) -> Path:
@@ -132,12 +159,20 @@ class StratifyResource(dg.ConfigurableResource):
             )
         return salt
 
+    def alert_webhook(self) -> str | None:
+        """STRATIFY_ALERT_WEBHOOK, the URL drift alerts are POSTed to; unset means alerts are only recorded."""
+        return os.environ.get("STRATIFY_ALERT_WEBHOOK") or None
+
     def export_dbt_env(self) -> None:
         """Tell the dbt subprocess (profiles.yml reads env_var) which warehouse and limits to use."""
         wh = self.config.warehouse
         os.environ["STRATIFY_WAREHOUSE_PATH"] = str(self.paths.warehouse)
         os.environ["STRATIFY_DUCKDB_MEMORY_LIMIT"] = wh.memory_limit
         os.environ["STRATIFY_DUCKDB_THREADS"] = str(wh.threads)
+        # dbt's connection spills to the same folder as ours, so large models degrade to disk instead of failing.
+        spill = self.paths.home / wh.temp_directory
+        spill.mkdir(parents=True, exist_ok=True)
+        os.environ["STRATIFY_DUCKDB_TEMP_DIRECTORY"] = str(spill)
         os.environ["STRATIFY_BASE_CURRENCY"] = self.config.base_currency
         os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
         os.environ.setdefault("DBT_VERSION_CHECK", "false")

@@ -1,11 +1,16 @@
-"""Segment assets: per snapshot partition, every customer's tier in segments.customer_segments."""
+"""Segment assets: per snapshot partition, every customer's segments in segments.customer_segments."""
 
 import dagster as dg
+from dagster_dbt import DbtCliResource
 
 from pipelines.orchestration.partitions import ONE_PER_RUN, snapshot_date_of, snapshot_partitions
 from pipelines.resources import StratifyResource
-from pipelines.segment.segmentation import segment_customers
-from pipelines.segment.store import replace_snapshot
+from pipelines.segment import history
+from pipelines.segment.model_store import previous_model, save_fit
+from pipelines.segment.report import segment_metadata
+from pipelines.segment.snapshot_fit import fit_snapshot, read_training, training_plan
+from pipelines.segment.store import replace_profiles, replace_snapshot
+from pipelines.segment.training_features import build_snapshots
 
 
 @dg.asset(
@@ -17,27 +22,24 @@ from pipelines.segment.store import replace_snapshot
     backfill_policy=ONE_PER_RUN,
     pool="warehouse",
 )
-def customer_segments(context: dg.AssetExecutionContext, stratify: StratifyResource) -> dg.MaterializeResult:
-    """Every customer of the snapshot with RFM segment, value tier, lifecycle stage and behavioural tier."""
-    snapshot, seg = snapshot_date_of(context.partition_key), stratify.config.segment
+def customer_segments(
+    context: dg.AssetExecutionContext, stratify: StratifyResource, dbt: DbtCliResource
+) -> dg.MaterializeResult:
+    """Every customer of the snapshot with RFM, value tier, lifecycle, named cluster, churn risk and expected value."""
+    snapshot, config = snapshot_date_of(context.partition_key), stratify.config
+    plan = training_plan(snapshot, config.segment, config.snapshots.cadence)
+    with stratify.warehouse() as con:  # closed again before dbt needs the warehouse
+        missing = history.missing_snapshots(con, [day for dates in plan.values() for day in dates])
+    build_snapshots(dbt, stratify, missing, context.log.info)
     with stratify.warehouse() as con:
-        features = con.execute(
-            "SELECT * FROM marts.customer_features WHERE snapshot_date = ? ORDER BY customer_key", [snapshot]
-        ).df()
-        segments = segment_customers(features, seg)
-        replace_snapshot(con, segments, snapshot)
-    counts = segments["tier"].value_counts().reindex(seg.tier_names, fill_value=0)
-    by_segment = segments["rfm_segment"].value_counts()
-    return dg.MaterializeResult(
-        metadata={
-            "snapshot_date": snapshot.isoformat(),
-            "dagster/row_count": len(segments),
-            "profiled": int(segments["profiled"].sum()),
-            "not_profiled": int((~segments["profiled"]).sum()),
-            "tiers": dg.MetadataValue.md("\n".join(f"- {t}: {n}" for t, n in counts.items())),
-            "rfm_segments": dg.MetadataValue.md("\n".join(f"- {s}: {n}" for s, n in by_segment.items())),
-        }
-    )
+        features = history.read_features(con, snapshot)
+        previous = previous_model(con, stratify.paths.models, snapshot)
+        fit = fit_snapshot(features, read_training(con, plan, config.segment), config.segment, snapshot, previous)
+        replace_snapshot(con, fit.segments, snapshot)
+        replace_profiles(con, fit.profiles, snapshot, fit.model_version)
+    cards = save_fit(stratify.paths.models, fit, snapshot, plan, config.segment)
+    metadata = {"snapshot_date": snapshot.isoformat(), "training_snapshots_built": [d.isoformat() for d in missing]}
+    return dg.MaterializeResult(metadata=metadata | segment_metadata(fit, cards))
 
 
 defs = dg.Definitions(assets=[customer_segments])

@@ -9,28 +9,38 @@ from __future__ import annotations
 import pandas as pd
 
 from pipelines.config import SegmentConfig
+from pipelines.segment.cluster_model import ClusterModel, fit_cluster_model
 from pipelines.segment.lifecycle import assign_lifecycle
 from pipelines.segment.rfm import market_of, name_rfm_segments, score_rfm
-from pipelines.segment.tiers import fit_tiers
 from pipelines.segment.value import assign_value_tiers
 
 KEY_FEATURES = ["customer_key", "snapshot_date", "recency_days", "frequency_365d", "monetary_365d"]
-SEGMENT_COLUMNS = ["rfm_r", "rfm_f", "rfm_m", "rfm_segment", "value_tier", "lifecycle_stage", "cluster_id", "tier"]
+CLUSTER_COLUMNS = ["cluster_id", "cluster_name", "tier"]
+SEGMENT_COLUMNS = ["rfm_r", "rfm_f", "rfm_m", "rfm_segment", "value_tier", "lifecycle_stage", *CLUSTER_COLUMNS]
 NO_CONSENT = "no profiling consent"
 
 
-def segment_customers(features: pd.DataFrame, cfg: SegmentConfig) -> pd.DataFrame:
-    """One row per customer: key features, market, every segmentation, `profiled` and `exclusion_reason`."""
+def segment_customers(
+    features: pd.DataFrame, cfg: SegmentConfig, previous: ClusterModel | None = None
+) -> tuple[pd.DataFrame, ClusterModel | None]:
+    """One row per customer (key features, market, every segmentation, `profiled`, `exclusion_reason`) and
+    the cluster model fitted on the profiled customers, named after `previous` where clusters match."""
     profiled = features["has_profiling_consent"].fillna(False).astype(bool) | (not cfg.require_consent)
     fit = features[profiled].reset_index(drop=True)
     scored = score_rfm(fit, cfg.rfm)[["customer_key", "rfm_r", "rfm_f", "rfm_m"]]
     scored["rfm_segment"] = name_rfm_segments(scored, cfg.rfm.rules).to_numpy()
     scored["value_tier"] = assign_value_tiers(fit, cfg.value).to_numpy()
     scored["lifecycle_stage"] = assign_lifecycle(fit, cfg.lifecycle).to_numpy()
-    clusters = fit_tiers(fit, cfg.tier_names, cfg.random_seed)
-    scored["cluster_id"], scored["tier"] = clusters["cluster_id"].to_numpy(), clusters["tier"].to_numpy()
+    model = None
+    if len(fit):
+        model, labels = fit_cluster_model(fit, cfg, previous)
+        scored[CLUSTER_COLUMNS] = model.assign(fit, labels)[CLUSTER_COLUMNS].to_numpy()
+    else:
+        scored[CLUSTER_COLUMNS] = None
     out = features[KEY_FEATURES].assign(market=market_of(features).to_numpy(), profiled=profiled.to_numpy())
     out = out.merge(scored, on="customer_key", how="left")
     out = out.astype({c: "Int64" for c in ("rfm_r", "rfm_f", "rfm_m", "cluster_id")})  # unscored rows stay NA
     out["exclusion_reason"] = out["profiled"].map({True: None, False: NO_CONSENT})
-    return out
+    for column in ("churn_risk", "expected_value_365d", "model_version"):
+        out[column] = None  # filled by the predictive models (snapshot_fit.py)
+    return out, model

@@ -15,13 +15,16 @@ def _features(n=240, seed=0):
         "recency_days": rng.integers(0, 400, n), "frequency_365d": rng.integers(0, 30, n),
         "monetary_365d": rng.gamma(2, 200, n).round(2), "orders_90d": rng.integers(0, 8, n),
         "tenure_days": rng.integers(10, 700, n), "median_days_between_orders": rng.uniform(5, 120, n),
+        "avg_order_value_365d": rng.gamma(2, 30, n), "discount_share": rng.uniform(0, 0.3, n),
+        "distinct_channels": rng.integers(1, 4, n), "spend_share_app": rng.uniform(0, 1, n),
+        "spend_share_marketplace": rng.uniform(0, 1, n), "return_rate": rng.uniform(0, 0.2, n),
         "home_market": rng.choice(["DE", "JP", None], n), "has_profiling_consent": rng.random(n) < 0.7,
     })  # fmt: skip
 
 
 def test_only_consenting_customers_are_profiled_and_all_of_them_fully():
     features = _features()
-    out = segment_customers(features, SegmentConfig())
+    out, _ = segment_customers(features, SegmentConfig())
     assert len(out) == len(features) and out.customer_key.is_unique
     profiled = out[out.profiled]
     assert (profiled.customer_key.isin(features.customer_key[features.has_profiling_consent])).all()
@@ -34,11 +37,11 @@ def test_only_consenting_customers_are_profiled_and_all_of_them_fully():
 def test_customers_without_consent_do_not_influence_anyone_elses_segments():
     features = _features()
     consenting = features[features.has_profiling_consent]
-    with_all = segment_customers(features, SegmentConfig()).query("profiled").reset_index(drop=True)
-    alone = segment_customers(consenting, SegmentConfig()).reset_index(drop=True)
+    with_all = segment_customers(features, SegmentConfig())[0].query("profiled").reset_index(drop=True)
+    alone = segment_customers(consenting, SegmentConfig())[0].reset_index(drop=True)
     pdt.assert_frame_equal(with_all, alone)
 
 
 def test_consent_can_be_waived_by_config():
-    out = segment_customers(_features(), SegmentConfig(require_consent=False))
+    out, _ = segment_customers(_features(), SegmentConfig(require_consent=False))
     assert out.profiled.all() and out.exclusion_reason.isna().all()

@@ -1,0 +1,65 @@
+"""Earlier snapshots for training and testing the predictive models, and what customers did after them.
+
+A model predicting the next `horizon` days is trained on a snapshot whose future is already known and
+tested on a later one: holdout = the calendar's last snapshot at least `horizon` days before the snapshot
+being scored (so its outcome window has closed), training snapshot = `lag` days before the holdout.
+Dates stay on the snapshot calendar so that any features built for them are exactly the partition's.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import duckdb
+import pandas as pd
+
+OUTCOMES_SQL = """
+    select identity.customer_key,
+           count(distinct lines.channel || ':' || lines.order_id)
+               filter (where lines.quantity > 0 and not lines.is_return) as orders,
+           coalesce(sum(lines.net_amount_base), 0)::double as net_spend
+    from intermediate.int_orders__unified as lines
+    inner join intermediate.int_customers__identity as identity
+        on lines.customer_id_kind = identity.id_kind and lines.customer_id = identity.id
+    where lines.order_date > ? and lines.order_date <= ?
+    group by identity.customer_key
+"""
+
+
+def calendar_floor(day: date, cadence: str) -> date:
+    """The latest snapshot date on or before day: a month end, or a Sunday for weekly snapshots."""
+    if cadence == "weekly":
+        return day - timedelta(days=(day.weekday() + 1) % 7)
+    if (day + timedelta(days=1)).day == 1:
+        return day
+    return day.replace(day=1) - timedelta(days=1)
+
+
+def training_dates(snapshot: date, horizon_days: int, lag_days: int, cadence: str) -> tuple[date, date]:
+    """(training snapshot, holdout snapshot) whose outcome windows have both closed by `snapshot`."""
+    holdout = calendar_floor(snapshot - timedelta(days=horizon_days), cadence)
+    return calendar_floor(holdout - timedelta(days=lag_days), cadence), holdout
+
+
+def missing_snapshots(con: duckdb.DuckDBPyConnection, dates: list[date]) -> list[date]:
+    """Dates not yet in marts.customer_features (never built as a partition nor for an earlier fit).
+
+    Dates before the first order are left out: they would have no customers, and each build costs a dbt run.
+    """
+    built = {r[0] for r in con.execute("select distinct snapshot_date from marts.customer_features").fetchall()}
+    first = con.execute("select min(order_date) from intermediate.int_orders__unified").fetchall()[0][0]
+    return sorted({d for d in dates if d not in built and first is not None and d >= first})
+
+
+def read_features(con: duckdb.DuckDBPyConnection, snapshot: date) -> pd.DataFrame:
+    """One snapshot of marts.customer_features in customer_key order (the order fits are deterministic in)."""
+    sql = "select * from marts.customer_features where snapshot_date = ? order by customer_key"
+    return con.execute(sql, [snapshot]).df()
+
+
+def read_outcomes(con: duckdb.DuckDBPyConnection, features: pd.DataFrame, snapshot: date, days: int) -> pd.DataFrame:
+    """Orders and net spend of each customer of `features` in the `days` after `snapshot` (0 when none)."""
+    window_end = snapshot + timedelta(days=days)
+    found = con.execute(OUTCOMES_SQL, [snapshot, window_end]).df().set_index("customer_key")
+    out = found.reindex(features["customer_key"]).fillna({"orders": 0, "net_spend": 0.0})
+    return out.astype({"orders": "int64", "net_spend": "float64"}).reset_index()

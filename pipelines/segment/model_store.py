@@ -1,0 +1,59 @@
+"""Where each snapshot's fit is saved, and how the previous snapshot's cluster model is found again."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from pipelines.config import SegmentConfig
+from pipelines.segment.cluster_model import ClusterModel
+from pipelines.segment.registry import load_model, save_model
+from pipelines.segment.snapshot_fit import SnapshotFit, cluster_card, predictor_card
+
+
+def previous_model(con: duckdb.DuckDBPyConnection, models: Path, snapshot: date) -> tuple[str, ClusterModel] | None:
+    """The cluster model behind the latest earlier snapshot in segments.customer_segments, if saved.
+
+    The segments table, not the folder listing, says which fit is live: a snapshot re-fitted with other
+    parameters leaves its older folder behind, and only the version in the table is the one published.
+    """
+    exists = con.execute(
+        "select count(*) from information_schema.tables where table_schema = 'segments' "
+        "and table_name = 'customer_segments'"
+    ).fetchall()[0][0]
+    if not exists:
+        return None
+    rows = con.execute(
+        "select model_version from segments.customer_segments where snapshot_date = (select max(snapshot_date) "
+        "from segments.customer_segments where snapshot_date < ?) and model_version is not null limit 1",
+        [snapshot],
+    ).fetchall()
+    model = load_model(models / rows[0][0], "clusters") if rows else None
+    return (rows[0][0], model) if model is not None else None
+
+
+def save_fit(models: Path, fit: SnapshotFit, snapshot: date, plan: dict, seg: SegmentConfig) -> dict[str, dict]:
+    """Every model of the fit with its card under models/<model_version>/; returns the cards by name."""
+    folder, cards = models / fit.model_version, {}
+    if fit.clusters is not None:
+        params = seg.clusters.model_dump(mode="json") | {"seed": seg.random_seed}
+        cards["clusters"] = cluster_card(fit, snapshot, params)
+        save_model(folder, "clusters", fit.clusters, cards["clusters"])
+    for name, model, params in (("churn", fit.churn, seg.churn), ("clv", fit.value, seg.value_model)):
+        cards[name] = predictor_card(fit, name, snapshot, plan, params.model_dump(mode="json"))
+        if model is not None:
+            save_model(folder, name, model, cards[name])
+        else:
+            _write(folder, name, cards[name])
+    rules = {"fidelity": fit.rule_fidelity, "depth": seg.clusters.rule_depth, "rules": fit.rules}
+    _write(folder, "rules", rules)
+    fit.profiles.to_csv(folder / "profiles.csv", index=False)
+    return cards
+
+
+def _write(folder: Path, name: str, card: dict) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.json").write_text(json.dumps(card, indent=2, default=str) + "\n", encoding="utf-8")

@@ -1,0 +1,66 @@
+"""The cluster pipeline finds planted groups, is deterministic, and picks k for stability among near-equals."""
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import adjusted_rand_score
+
+from pipelines.config import ClusterConfig, SegmentConfig
+from pipelines.segment.cluster_model import fit_cluster_model
+from pipelines.segment.clusters import FEATURES, fit_clusters, pick_k
+
+CFG = ClusterConfig(k_min=3, k_max=6, sample_size=600)
+
+
+def planted(n=900, seed=0):
+    """Three behaviours: big frequent spenders, discount-driven marketplace buyers, one-off single-channel."""
+    rng = np.random.default_rng(seed)
+    group = rng.integers(0, 3, n)
+    pick = lambda *v: np.array(v)[group]  # noqa: E731
+    frame = pd.DataFrame({
+        "customer_key": [f"c{i:05d}" for i in range(n)],
+        "recency_days": pick(10, 30, 300) * rng.lognormal(0, 0.3, n),
+        "frequency_365d": np.round(pick(25, 10, 1) * rng.lognormal(0, 0.2, n)),
+        "monetary_365d": pick(3000, 300, 40) * rng.lognormal(0, 0.3, n),
+        "avg_order_value_365d": pick(120, 30, 40) * rng.lognormal(0, 0.2, n),
+        "discount_share": np.clip(pick(0.02, 0.3, 0.05) + rng.normal(0, 0.02, n), 0, 1),
+        "distinct_channels": pick(3, 2, 1),
+        "spend_share_app": np.clip(pick(0.4, 0.05, 0.0) + rng.normal(0, 0.05, n), 0, 1),
+        "spend_share_marketplace": np.clip(pick(0.05, 0.6, 0.0) + rng.normal(0, 0.05, n), 0, 1),
+    })  # fmt: skip
+    return frame, group
+
+
+def test_planted_groups_are_recovered_deterministically():
+    frame, group = planted()
+    fit = fit_clusters(frame, CFG, seed=1)
+    assert fit.metrics["k"] == 3 and adjusted_rand_score(group, fit.labels) > 0.95
+    assert set(fit.metrics) == {"k", "silhouette", "davies_bouldin", "calinski_harabasz"}
+    assert fit.centroids.shape == (3, len(FEATURES))
+    np.testing.assert_array_equal(fit.labels, fit_clusters(frame, CFG, seed=1).labels)
+
+
+def test_refit_on_new_data_keeps_names_of_matching_clusters():
+    cfg = SegmentConfig(clusters=CFG)
+    first, group = planted(seed=0)
+    model, labels = fit_cluster_model(first, cfg, None)
+    second, group2 = planted(seed=1)
+    refit, labels2 = fit_cluster_model(second, cfg, model)
+    name_of = lambda m, lab, g: {int(x): m.names[int(np.bincount(lab[g == x]).argmax())] for x in range(3)}  # noqa: E731
+    assert name_of(model, labels, group) == name_of(refit, labels2, group2)
+    assert refit.ids == [model.ids[model.names.index(n)] for n in refit.names]
+    assert len(set(model.names)) == 3 and model.tiers[model.ids.index(0)] == "platinum"
+
+
+def test_k_prefers_previous_then_smallest_among_near_best_silhouettes():
+    scores = {4: 0.350, 5: 0.365, 6: 0.360, 7: 0.30}
+    assert pick_k(scores, 0.02, previous_k=None) == 4
+    assert pick_k(scores, 0.02, previous_k=6) == 6
+    assert pick_k(scores, 0.02, previous_k=7) == 4
+    assert pick_k(scores, 0.0, previous_k=None) == 5
+
+
+def test_previous_k_stays_until_another_is_clearly_better():
+    december = {4: 0.334, 5: 0.335, 6: 0.352, 7: 0.365, 8: 0.365}  # measured on the shift demo
+    assert pick_k(december, 0.02, previous_k=5, keep_tolerance=0.05) == 5
+    assert pick_k(december, 0.02, previous_k=5, keep_tolerance=0.02) == 6
+    assert pick_k({4: 0.20, 5: 0.36}, 0.02, previous_k=4, keep_tolerance=0.05) == 5
