@@ -1,6 +1,7 @@
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from pipelines.drift.metrics import population_stability_index, status_of
@@ -22,3 +23,43 @@ def test_empty_bin_is_finite():
 
 def test_status_thresholds():
     assert [status_of(v, 0.1, 0.25) for v in (0.05, 0.1, 0.2, 0.25, 1.0)] == ["ok", "watch", "watch", "alert", "alert"]
+
+
+def test_quantile_bins_are_fixed_on_the_reference_and_ties_collapse():
+    from pipelines.drift.metrics import compare_numeric, quantile_edges
+
+    ref = np.array([0.0] * 60 + list(range(1, 41)), dtype=float)
+    edges = quantile_edges(ref, 10)
+    assert edges[0] == 0 and len(edges) == len(set(edges)) < 9  # the zeros are one bin, not six
+    shifted = compare_numeric(pd.Series(ref), pd.Series(ref + 100), 10)
+    assert shifted.labels[-1].startswith(">") and shifted.current[-1] == 100  # all current values past the last edge
+    assert shifted.psi > 1 and shifted.p_value < 1e-10
+
+
+def test_missing_values_get_their_own_bin():
+    from pipelines.drift.metrics import MISSING, compare_numeric
+
+    ref = pd.Series([1.0, 2.0, 3.0, None] * 50)
+    cur = pd.Series([1.0, 2.0, None, None] * 50)
+    comparison = compare_numeric(ref, cur, 4)
+    assert comparison.labels[-1] == MISSING
+    assert list(comparison.reference[-1:]) == [50] and list(comparison.current[-1:]) == [100]
+
+
+def test_categories_new_in_the_current_snapshot_count_as_drift():
+    from pipelines.drift.metrics import compare_categorical
+
+    ref = pd.Series(["pos"] * 80 + ["web"] * 20)
+    cur = pd.Series(["pos"] * 40 + ["web"] * 20 + ["app"] * 40)
+    comparison = compare_categorical(ref, cur)
+    assert set(comparison.labels) == {"pos", "web", "app"}
+    assert comparison.psi > 0.25 and comparison.p_value < 1e-6
+
+
+def test_a_test_that_cannot_tell_the_change_from_chance_caps_the_alert_at_watch():
+    from pipelines.drift.metrics import judged_status
+
+    assert judged_status(0.4, 1e-6, 0.1, 0.25, 0.01) == "alert"
+    assert judged_status(0.4, 0.3, 0.1, 0.25, 0.01) == "watch"
+    assert judged_status(0.05, 0.3, 0.1, 0.25, 0.01) == "ok"
+    assert judged_status(0.4, None, 0.1, 0.25, 0.01) == "alert"
