@@ -3,7 +3,8 @@
 import dagster as dg
 
 from pipelines.orchestration.partitions import ONE_PER_RUN, snapshot_partitions
-from pipelines.publish.atomic import publish_database, publish_parquet
+from pipelines.publish.atomic import PUBLISHED_TABLES, SOURCE_SCHEMA, publish
+from pipelines.publish.preview import summary_preview
 from pipelines.resources import StratifyResource
 
 
@@ -11,23 +12,24 @@ from pipelines.resources import StratifyResource
     key=["publish", "customer_tiers"],
     group_name="publish",
     kinds={"duckdb", "parquet"},
-    deps=[dg.AssetKey(["segments", "customer_segments"])],
+    deps=[dg.AssetKey([SOURCE_SCHEMA, table]) for table in PUBLISHED_TABLES],
     partitions_def=snapshot_partitions(),
     backfill_policy=ONE_PER_RUN,
     pool="warehouse",
 )
 def customer_tiers(stratify: StratifyResource) -> dg.MaterializeResult:
-    """Latest tiers and their history in publish/tiers.duckdb (atomic swap) and publish/parquet/."""
+    """The published tables in publish/tiers.duckdb (built aside, swapped in by rename) and publish/parquet/."""
     paths = stratify.paths
     with stratify.warehouse() as con:
-        counts = publish_database(con, paths.tiers_db)
-        publish_parquet(con, paths.parquet)
+        counts = publish(con, paths.tiers_db, paths.parquet)
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(paths.tiers_db)),
             "parquet": dg.MetadataValue.path(str(paths.parquet)),
+            "size_bytes": paths.tiers_db.stat().st_size,
             "dagster/row_count": counts["customer_tiers"],
             **{f"rows_{table}": n for table, n in counts.items()},
+            "segment_summary": dg.MetadataValue.md(summary_preview(paths.tiers_db)),
         }
     )
 

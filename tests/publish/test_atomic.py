@@ -1,22 +1,21 @@
-"""The BI file is replaced whole: an open reader keeps its snapshot, a new reader sees the new one."""
+"""The BI file is replaced whole: an open reader keeps its snapshot, a new reader sees the new one, and a
+publish killed half-way leaves the previous one as it was."""
 
+import json
+import os
+import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import duckdb
-import pandas as pd
 
-from pipelines.publish.atomic import publish_database, publish_parquet
+from pipelines.publish.atomic import PUBLISHED_TABLES, publish
 from pipelines.segment.store import replace_snapshot
+from tests.publish.conftest import POOL, SNAPSHOTS, build_publish_models, segments
 
-
-def _segments(snapshot, n):
-    return pd.DataFrame({
-        "customer_key": [f"c{i}" for i in range(n)], "snapshot_date": snapshot, "market": "DE",
-        "recency_days": 1, "frequency_365d": 2, "monetary_365d": 3.0, "rfm_r": 5, "rfm_f": 4, "rfm_m": 3,
-        "rfm_segment": "Loyal", "value_tier": "high", "lifecycle_stage": "active", "cluster_id": 0, "tier": "gold",
-        "profiled": True, "exclusion_reason": None,
-    })  # fmt: skip
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _count_in_new_process(path, table):
@@ -25,33 +24,153 @@ def _count_in_new_process(path, table):
     return int(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
 
 
-def test_publish_swaps_the_file_and_open_readers_keep_reading(tmp_path):
-    warehouse = duckdb.connect(str(tmp_path / "w.duckdb"))
-    target = tmp_path / "publish" / "tiers.duckdb"
-    replace_snapshot(warehouse, _segments(pd.Timestamp("2025-01-31").date(), 3), pd.Timestamp("2025-01-31").date())
-    assert publish_database(warehouse, target) == {"customer_tiers": 3, "customer_tier_history": 3}
+def _paths(root: Path) -> tuple[Path, Path]:
+    return root / "publish" / "tiers.duckdb", root / "publish" / "parquet"
+
+
+def _parquet_count(folder: Path) -> int:
+    return duckdb.sql(f"SELECT count(*) FROM read_parquet('{folder}/*/*.parquet')").fetchall()[0][0]
+
+
+def test_publish_swaps_the_file_and_open_readers_keep_reading(warehouse, tmp_path):
+    target, parquet = _paths(tmp_path)
+    with duckdb.connect(str(warehouse)) as con:
+        counts = publish(con, target, parquet)
+    assert counts["customer_tiers"] == POOL - 40 and counts["customer_tier_history"] == 2 * (POOL - 40)
+    assert counts["drift_metrics"] == 1 and counts["segment_summary"] > 0 and counts["tier_migration"] > 0
     reader = duckdb.connect(str(target), read_only=True)
 
-    replace_snapshot(warehouse, _segments(pd.Timestamp("2025-02-28").date(), 5), pd.Timestamp("2025-02-28").date())
-    publish_database(warehouse, target)
+    with duckdb.connect(str(warehouse)) as con:
+        replace_snapshot(con, segments(SNAPSHOTS[1], 100, seed=3), SNAPSHOTS[1])
+        publish(con, target, parquet)
 
-    assert reader.execute("SELECT count(*) FROM customer_tiers").fetchall()[0][0] == 3
+    assert reader.execute("SELECT count(*) FROM customer_tiers").fetchall()[0][0] == POOL - 40
     # A new reader is another process, as a BI tool is (DuckDB caches open databases per process).
-    assert _count_in_new_process(target, "customer_tiers") == 5
-    assert _count_in_new_process(target, "customer_tier_history") == 8
+    assert _count_in_new_process(target, "customer_tiers") == 100
+    assert _count_in_new_process(target, "customer_tier_history") == POOL - 40 + 100
     reader.close()
-    leftovers = [p.name for p in target.parent.iterdir() if p.name != "tiers.duckdb"]
-    assert leftovers == []
+    assert sorted(p.name for p in target.parent.iterdir()) == ["parquet", "tiers.duckdb"]
 
 
-def test_parquet_copies_are_partitioned_by_snapshot(tmp_path):
-    warehouse = duckdb.connect(str(tmp_path / "w.duckdb"))
-    for day, n in (("2025-01-31", 2), ("2025-02-28", 4)):
-        replace_snapshot(warehouse, _segments(pd.Timestamp(day).date(), n), pd.Timestamp(day).date())
-    publish_parquet(warehouse, tmp_path / "parquet")
-    history = tmp_path / "parquet" / "customer_tier_history"
-    assert sorted(p.name for p in history.iterdir()) == ["snapshot_date=2025-01-31", "snapshot_date=2025-02-28"]
-    count = duckdb.sql(f"SELECT count(*) FROM read_parquet('{history}/*/*.parquet')").fetchall()[0][0]
-    assert count == 6
-    publish_parquet(warehouse, tmp_path / "parquet")
-    assert [p.name for p in (tmp_path / "parquet").iterdir() if p.name.startswith(".")] == []
+def test_parquet_copies_equal_the_database_and_are_partitioned_by_snapshot(warehouse, tmp_path):
+    target, parquet = _paths(tmp_path)
+    with duckdb.connect(str(warehouse)) as con:
+        counts = publish(con, target, parquet)
+        publish(con, target, parquet)  # a second publish replaces the folders and leaves nothing behind
+    assert sorted(p.name for p in parquet.iterdir()) == sorted(PUBLISHED_TABLES)
+    history = parquet / "customer_tier_history"
+    assert sorted(p.name for p in history.iterdir()) == [f"snapshot_date={d}" for d in SNAPSHOTS]
+    assert {t: _parquet_count(parquet / t) for t in PUBLISHED_TABLES} == counts
+
+
+def test_published_ids_are_opaque_and_stable_across_snapshots_and_runs(warehouse):
+    query = "SELECT customer_key, published_key FROM pseudonyms.customer_key_map"
+    with duckdb.connect(str(warehouse)) as con:
+        before = dict(con.execute(query).fetchall())
+        history = con.execute("SELECT customer_key, count(*) FROM marts.customer_tier_history GROUP BY 1").fetchall()
+        replace_snapshot(con, segments(SNAPSHOTS[1], 50, seed=4, first=POOL), SNAPSHOTS[1])  # 50 new customers
+    assert {n for _, n in history} == {1, 2}  # customers in both snapshots kept one id
+    build_publish_models(warehouse)
+    build_publish_models(warehouse, "--full-refresh")  # the key map ignores a full refresh
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        after = dict(con.execute(query).fetchall())
+    assert {k: after[k] for k in before} == before
+    assert len(after) == len(before) + 50 and len(set(after.values())) == len(after)
+    assert all(v.startswith("cus_") and len(v) == 20 and v[4:] not in k for k, v in after.items())
+
+
+READER = """
+import json, sys, time, duckdb
+path, stop = sys.argv[1], sys.argv[2]
+reads, errors, inconsistent, seen = 0, [], [], set()
+while True:
+    done = __import__("os").path.exists(stop)
+    try:
+        with duckdb.connect(path, read_only=True) as con:
+            con.execute("BEGIN TRANSACTION")
+            snapshot, customers = con.execute(
+                "SELECT max(snapshot_date), count(*) FROM customer_tiers").fetchall()[0]
+            summed = con.execute(
+                "SELECT sum(customers) FROM segment_summary WHERE snapshot_date = ? AND market = 'ALL' "
+                "GROUP BY segmentation", [snapshot]).fetchall()
+            con.execute("COMMIT")
+        reads += 1
+        seen.add(customers)
+        if not summed or any(s != customers for (s,) in summed):
+            inconsistent.append([str(snapshot), customers, [s for (s,) in summed]])
+    except Exception as e:
+        errors.append(repr(e))
+    if done:
+        break
+print(json.dumps({"reads": reads, "errors": errors[:5], "n_errors": len(errors),
+                  "inconsistent": inconsistent[:5], "seen": sorted(seen)}))
+"""
+
+
+def test_a_reader_process_sees_only_whole_consistent_publishes(warehouse, tmp_path):
+    target, parquet = _paths(tmp_path)
+    stop = tmp_path / "stop"
+    with duckdb.connect(str(warehouse)) as con:
+        publish(con, target, parquet)
+        reader = subprocess.Popen([sys.executable, "-c", READER, str(target), str(stop)], stdout=subprocess.PIPE)
+        time.sleep(1.0)  # the reader is reading before the first republish
+        started, sizes = time.perf_counter(), [60 + 35 * i for i in range(6)]
+        for i, n in enumerate(sizes):
+            # The latest snapshot changes size each round, so a torn read would show as a mismatch.
+            replace_snapshot(con, segments(SNAPSHOTS[1], n, seed=10 + i, first=40), SNAPSHOTS[1])
+            publish(con, target, parquet)
+            time.sleep(0.2)
+        elapsed = time.perf_counter() - started
+    stop.touch()
+    out, _ = reader.communicate(timeout=60)
+    result = json.loads(out)
+    print(f"reader: {result['reads']} reads during {len(sizes)} publishes in {elapsed:.1f}s; saw {result['seen']}")
+    assert result["n_errors"] == 0, result["errors"]
+    assert result["inconsistent"] == [], result["inconsistent"]
+    assert result["reads"] >= 20 and len(result["seen"]) >= 3, result  # it read across several publishes
+    assert sizes[-1] in result["seen"]
+
+
+STALLED_PUBLISH = """
+import sys, time, types, duckdb
+from pathlib import Path
+from pipelines.publish import atomic
+warehouse, target, parquet, flag = map(Path, sys.argv[1:5])
+
+def stall(src, dst):  # everything is written aside; stop just before the swap and wait to be killed
+    flag.write_text(str(src))
+    time.sleep(600)
+
+atomic.os = types.SimpleNamespace(replace=stall)
+with duckdb.connect(str(warehouse)) as con:
+    atomic.publish(con, target, parquet)
+"""
+
+
+def test_a_publish_killed_before_the_swap_leaves_the_previous_one_and_is_cleaned_up(warehouse, tmp_path):
+    target, parquet = _paths(tmp_path)
+    with duckdb.connect(str(warehouse)) as con:
+        first = publish(con, target, parquet)
+        replace_snapshot(con, segments(SNAPSHOTS[1], 77, seed=5, first=40), SNAPSHOTS[1])
+    flag = tmp_path / "stalled"
+    args = [str(p) for p in (warehouse, target, parquet, flag)]
+    proc = subprocess.Popen([sys.executable, "-c", STALLED_PUBLISH, *args], cwd=REPO)
+    deadline = time.monotonic() + 60
+    while not flag.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert flag.exists(), "the publish never reached the swap"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=10)
+
+    leftovers = [p.name for p in target.parent.iterdir() if p.name.startswith(".")]
+    leftovers += [p.name for p in parquet.iterdir() if p.name.startswith(".")]
+    assert Path(flag.read_text()).name in leftovers and len(leftovers) == 1 + len(PUBLISHED_TABLES)
+    assert _count_in_new_process(target, "customer_tiers") == first["customer_tiers"]
+    assert _count_in_new_process(target, "segment_summary") == first["segment_summary"]
+    assert _parquet_count(parquet / "customer_tiers") == first["customer_tiers"]
+
+    with duckdb.connect(str(warehouse)) as con:
+        assert publish(con, target, parquet)["customer_tiers"] == 77
+    assert sorted(p.name for p in target.parent.iterdir()) == ["parquet", "tiers.duckdb"]
+    assert sorted(p.name for p in parquet.iterdir()) == sorted(PUBLISHED_TABLES)
+    assert _count_in_new_process(target, "customer_tiers") == 77

@@ -1,0 +1,56 @@
+-- Per snapshot, segmentation, segment and market: customers, revenue and mean key features. Market 'ALL'
+-- repeats every segment over all markets together, so a dashboard needs no second aggregation.
+{{ config(materialized='view', tags=['publish']) }}
+
+with
+
+history as (
+    select * from {{ ref('customer_tier_history') }}
+),
+
+memberships as (
+    {{ segment_memberships('history') }}
+),
+
+with_all_markets as (
+    select snapshot_date, segmentation, segment, market, recency_days, frequency_365d, monetary_365d
+    from memberships
+    union all
+    select snapshot_date, segmentation, segment, 'ALL', recency_days, frequency_365d, monetary_365d
+    from memberships
+),
+
+per_segment as (
+    select
+        snapshot_date,
+        segmentation,
+        segment,
+        market,
+        count(*) as customers,
+        sum(monetary_365d) as revenue_base,
+        avg(cast(recency_days as double)) as mean_recency_days,
+        avg(cast(frequency_365d as double)) as mean_frequency_365d,
+        avg(cast(monetary_365d as double)) as mean_monetary_365d
+    from with_all_markets
+    group by snapshot_date, segmentation, segment, market
+),
+
+final as (
+    select
+        snapshot_date,
+        segmentation,
+        segment,
+        market,
+        customers,
+        {{ share('customers', 'sum(customers) over (partition by snapshot_date, segmentation, market)') }}
+            as customer_share,
+        cast(revenue_base as {{ type_money() }}) as revenue_base,
+        {{ share('revenue_base', 'sum(revenue_base) over (partition by snapshot_date, segmentation, market)') }}
+            as revenue_share,
+        mean_recency_days,
+        mean_frequency_365d,
+        mean_monetary_365d
+    from per_segment
+)
+
+select * from final
