@@ -76,6 +76,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_status(args: argparse.Namespace) -> int:
+    import json
+
+    from pipelines.orchestration.status import collect_status, render_status
+
+    status = collect_status(StratifyResource())
+    print(json.dumps(status, indent=2, default=str) if args.json else render_status(status))
+    return 0 if status["healthy"] else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="stratify", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -107,6 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="materialize the whole graph in-process")
     run.add_argument("--snapshots", type=_snapshot_range, help="snapshot dates to build, FIRST:LAST")
     run.set_defaults(func=cmd_run)
+    status = sub.add_parser("status", help="health summary: loads, quarantine, snapshots, failed checks, drift")
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+    status.set_defaults(func=cmd_status)
     return parser
 
 

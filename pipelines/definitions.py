@@ -10,7 +10,8 @@ import dagster as dg
 from pipelines.drift import assets as drift
 from pipelines.ingest import assets as ingest
 from pipelines.orchestration import jobs as orchestration
-from pipelines.orchestration import sensors
+from pipelines.orchestration import schedules, sensors
+from pipelines.orchestration.catalog import describe_asset
 from pipelines.publish import assets as publish
 from pipelines.quality import checks as quality
 from pipelines.quality import order_checks, snapshot_checks
@@ -28,6 +29,7 @@ defs = dg.Definitions.merge(
     publish.defs,
     drift.defs,
     orchestration.defs,
+    schedules.defs,
     sensors.defs,
     dg.Definitions(resources={"stratify": StratifyResource()}),
-)
+).map_asset_specs(func=describe_asset)  # owners, kinds and code versions for the UI

@@ -51,7 +51,11 @@ def test_flow_runs_raw_to_drift():
     ]
     assert "raw/pos" in graph["staging/stg_pos__order_lines"]["deps"]
     assert graph["raw/pos"]["deps"] == ["raw/fx_rates", "raw/stores"]
-    assert graph["drift/drift_metrics"]["deps"] == ["publish/customer_tiers"]
+    assert graph["drift/drift_metrics"]["deps"] == ["intermediate/int_orders__unified", "segments/customer_segments"]
+    published = ["customer_tier_history", "customer_tiers", "drift_metrics", "segment_summary", "tier_migration"]
+    assert graph["publish/customer_tiers"]["deps"] == [f"marts/{table}" for table in published]
+    assert graph["marts/drift_metrics"]["deps"] == ["drift/drift_metrics"]
+    assert graph["pseudonyms/customer_key_map"]["deps"] == ["segments/customer_segments"]
     assert "expectations" in graph["marts/customer_features"]["checks"]
 
 
@@ -66,3 +70,15 @@ def test_dagster_validates_the_workspace(home):
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "All code locations passed validation" in done.stderr + done.stdout
+
+
+def test_every_asset_is_described_for_the_ui():
+    """Owner, description, kinds and a code version on every asset; GX kind where a suite guards it."""
+    specs = {s.key.to_user_string(): s for s in defs.resolve_all_asset_specs()}
+    for key, spec in specs.items():
+        assert spec.description and spec.owners == ["team:data-engineering"], key
+        assert spec.kinds and spec.code_version, key
+    assert "great_expectations" in specs["marts/customer_features"].kinds
+    assert "great_expectations" in specs["raw/pos"].kinds
+    assert "sklearn" in specs["segments/customer_segments"].kinds
+    assert specs["marts/segment_summary"].group_name == "publish"

@@ -64,7 +64,10 @@ def _execute(
             partition_key=partition_key,
             run_config=QUIET_LOGS,
             raise_on_error=False,
-            tags={"stratify/entry": "cli"},
+            tags={
+                "stratify/entry": "cli",
+                **({"stratify/snapshot_date": str(snapshot_date_of(partition_key))} if partition_key else {}),
+            },
         )
     for event in result.get_asset_materialization_events():
         say(_describe(event))
@@ -77,7 +80,8 @@ def _execute(
             name = f"{check.asset_key.to_user_string()}:{check.check_name}"
             failure = f"check {name} failed ({check.severity.value}) {why}"
             say(f"    {failure}")
-            if check.severity == dg.AssetCheckSeverity.ERROR:
+            # Non-blocking checks (drift: customers changing is news, not broken data) report but never fail.
+            if check.severity == dg.AssetCheckSeverity.ERROR and check.blocking is not False:
                 outcome.failures.append(failure)
     for step in result.get_step_failure_events():
         error = step.step_failure_data.error

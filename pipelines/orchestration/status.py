@@ -1,0 +1,127 @@
+"""`stratify status`: is Stratify healthy, at a glance, without opening the UI.
+
+Everything is read from what the pipeline leaves behind (the warehouse read-only, the quality reports,
+the published file), so status works while the daemon is down, and says so when a run holds the
+warehouse instead of failing.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+
+from pipelines.resources import StratifyResource
+
+LOADS = """
+SELECT source, max(loaded_at) AS last_loaded_at, count(*) AS files,
+       sum(rows_accepted) AS rows_accepted, sum(rows_quarantined) AS rows_quarantined,
+       count(*) FILTER (WHERE status = 'rejected') AS files_rejected
+FROM ops.load_ledger GROUP BY source ORDER BY source"""
+SNAPSHOT = """
+SELECT max(snapshot_date), count(DISTINCT snapshot_date) FROM segments.customer_segments"""
+DRIFT = """
+SELECT snapshot_date, reference_snapshot, count(*) FILTER (WHERE status = 'ERROR'),
+       count(*) FILTER (WHERE status = 'WARN')
+FROM drift.drift_metrics WHERE snapshot_date = (SELECT max(snapshot_date) FROM drift.drift_metrics)
+GROUP BY ALL"""
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple]:
+    """Rows of a query, or [] when its table does not exist yet (nothing has run that far)."""
+    try:
+        return con.execute(sql).fetchall()
+    except duckdb.CatalogException:
+        return []
+
+
+def _warehouse_status(path: Path) -> dict:
+    if not path.exists():
+        return {"warehouse": "missing: nothing has been loaded yet"}
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.IOException:
+        return {"warehouse": "busy: a run is writing it; try again when it ends"}
+    with con:
+        loads = [
+            {"source": s, "last_loaded_at": str(at), "files": f, "rows_accepted": a, "rows_quarantined": q,
+             "files_rejected": r}
+            for s, at, f, a, q, r in _rows(con, LOADS)
+        ]  # fmt: skip
+        snapshot = (_rows(con, SNAPSHOT) or [(None, 0)])[0]
+        drift = _rows(con, DRIFT)
+    verdict = None
+    if drift:
+        snap, ref, errors, warns = drift[0]
+        worst = "ERROR" if errors else "WARN" if warns else "OK"
+        verdict = {"snapshot_date": str(snap), "reference_snapshot": str(ref), "verdict": worst,
+                   "metrics_at_error": errors, "metrics_at_warn": warns}  # fmt: skip
+    return {
+        "warehouse": "ok",
+        "sources": loads,
+        "last_snapshot": str(snapshot[0]) if snapshot[0] else None,
+        "snapshots_built": snapshot[1],
+        "drift": verdict,
+    }
+
+
+def _failed_checks(reports: Path) -> list[dict]:
+    """The latest result of every check that is failing now (quality reports)."""
+    latest = reports / "quality" / "latest.json"
+    if not latest.exists():
+        return []
+    records = json.loads(latest.read_text(encoding="utf-8")).values()
+    return [
+        {k: r[k] for k in ("table", "check", "partition", "severity", "description", "checked_at")}
+        for r in records
+        if not r["passed"]
+    ]
+
+
+def _published(path: Path) -> dict | None:
+    if not path.exists():
+        return None
+    with duckdb.connect(str(path), read_only=True) as con:
+        snapshot, customers = con.execute("SELECT max(snapshot_date), count(*) FROM customer_tiers").fetchall()[0]
+    return {"path": str(path), "snapshot_date": str(snapshot), "customers": customers}
+
+
+def collect_status(stratify: StratifyResource) -> dict:
+    """Everything `stratify status` reports, as plain JSON-ready data."""
+    paths = stratify.paths
+    status = {"stratify_home": str(paths.home), **_warehouse_status(paths.warehouse)}
+    status["failed_checks"] = _failed_checks(paths.reports)
+    status["published"] = _published(paths.tiers_db)
+    failing = any(c["severity"] == "ERROR" for c in status["failed_checks"])
+    status["healthy"] = not failing and not status["warehouse"].startswith("missing")
+    return status
+
+
+def render_status(status: dict) -> str:
+    """The short human summary: one line per source, then snapshot, checks, drift and the BI file."""
+    lines = [f"Stratify at {status['stratify_home']}: {'healthy' if status['healthy'] else 'NEEDS ATTENTION'}"]
+    lines.append(f"warehouse: {status['warehouse']}")
+    for s in status.get("sources", []):
+        lines.append(
+            f"  {s['source']:<14} last load {s['last_loaded_at'][:19]}  {s['files']} files  "
+            f"{s['rows_accepted']} rows loaded  {s['rows_quarantined']} quarantined  "
+            f"{s['files_rejected']} files rejected"
+        )
+    if "last_snapshot" in status:
+        lines.append(f"last snapshot: {status['last_snapshot'] or 'none'} ({status['snapshots_built']} built)")
+    drift = status.get("drift")
+    lines.append(
+        f"drift: {drift['verdict']} at {drift['snapshot_date']} vs {drift['reference_snapshot']} "
+        f"({drift['metrics_at_error']} metrics at ERROR, {drift['metrics_at_warn']} at WARN)"
+        if drift
+        else "drift: no comparison yet"
+    )
+    lines.append(f"failed checks: {len(status['failed_checks'])}")
+    for c in status["failed_checks"]:
+        where = f" [{c['partition']}]" if c["partition"] else ""
+        lines.append(f"  {c['severity']} {c['table']}:{c['check']}{where} {c['description'] or ''}"[:200])
+    pub = status["published"]
+    lines.append(f"published: {pub['path']} snapshot {pub['snapshot_date']}, {pub['customers']} customers" if pub
+                 else "published: nothing yet")  # fmt: skip
+    return "\n".join(lines)

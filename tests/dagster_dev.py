@@ -1,0 +1,105 @@
+"""A real `dagster dev` (webserver and daemon) on a free 127.0.0.1 port, driven through its GraphQL API."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+SELECTOR = {"repositoryLocationName": "stratify", "repositoryName": "__repository__"}
+LAUNCH = """
+mutation Launch($params: ExecutionParams!) {
+  launchRun(executionParams: $params) {
+    __typename
+    ... on LaunchRunSuccess { run { runId } }
+    ... on PythonError { message }
+    ... on RunConfigValidationInvalid { errors { message } }
+  }
+}"""
+RUN = """
+query Run($runId: ID!) {
+  runOrError(runId: $runId) { ... on Run { status startTime endTime tags { key value } } }
+}"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class DagsterDev:
+    def __init__(self, port: int, log: Path):
+        self.port, self.log = port, log
+
+    def query(self, query: str, variables: dict | None = None) -> dict:
+        body = json.dumps({"query": query, "variables": variables or {}}).encode()
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}/graphql", data=body, headers={"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            data = json.loads(response.read())
+        assert "errors" not in data, data["errors"]
+        return data["data"]
+
+    def launch(self, job: str, partition_key: str | None = None) -> str:
+        tags = [{"key": "dagster/partition", "value": partition_key}] if partition_key else []
+        params = {"selector": {**SELECTOR, "jobName": job}, "executionMetadata": {"tags": tags}}
+        result = self.query(LAUNCH, {"params": params})["launchRun"]
+        assert result["__typename"] == "LaunchRunSuccess", result
+        return result["run"]["runId"]
+
+    def wait(self, run_id: str, timeout: float = 600) -> dict:
+        """The run once it has finished (success or not); fails the test on timeout, with the server log."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            run = self.query(RUN, {"runId": run_id})["runOrError"]
+            if run["status"] in ("SUCCESS", "FAILURE", "CANCELED"):
+                return run
+            time.sleep(2)
+        raise AssertionError(f"run {run_id} did not finish in {timeout}s\n{self.log.read_text()[-3000:]}")
+
+
+@contextmanager
+def dagster_dev(env: dict, log: Path):
+    """Start `dagster dev` with the given environment; wait until it serves the code location; stop it."""
+    port = free_port()
+    bin_dir = Path(sys.executable).parent
+    handle = open(log, "w")
+    server = subprocess.Popen(
+        [str(bin_dir / "dagster"), "dev", "-h", "127.0.0.1", "-p", str(port), "-w", "workspace.yaml"],
+        cwd=REPO,
+        env={**env, "PATH": f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"},
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    dev = DagsterDev(port, log)
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            try:
+                if dev.query("{ assetNodes { id } }")["assetNodes"]:
+                    break
+            except (OSError, AssertionError):
+                pass
+            assert server.poll() is None, f"dagster dev exited:\n{log.read_text()[-3000:]}"
+            time.sleep(1)
+        else:
+            raise AssertionError(f"dagster dev did not come up:\n{log.read_text()[-3000:]}")
+        yield dev
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+        handle.close()
