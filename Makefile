@@ -46,13 +46,14 @@ test: setup
 ui: setup
 	$(BIN)/dagster dev -h 127.0.0.1 -p $(UI_PORT) -w workspace.yaml
 
-## bench: benchmarks (issue #10)
+## bench: benchmarks (issue #10): make bench SCALE=small|10m|50m; results in benchmarks/results/
+SCALE ?= small
 bench: setup
-	@echo "make bench: not yet; the benchmark suite arrives with the benchmark issue (#10)."
+	$(BIN)/python -m benchmarks.run --scale $(SCALE)
 
 lint: setup
-	$(BIN)/ruff check pipelines tests
-	$(BIN)/ruff format --check pipelines tests
+	$(BIN)/ruff check pipelines tests benchmarks
+	$(BIN)/ruff format --check pipelines tests benchmarks
 
 clean:
 	rm -rf $(VENV) dbt_project/target dbt_project/logs

@@ -1,0 +1,1 @@
+"""Stratify's benchmark suite (issue #10): `python -m benchmarks.run --scale small` or `make bench`."""

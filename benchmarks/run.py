@@ -1,0 +1,192 @@
+"""Benchmark Stratify end to end at one scale: `python -m benchmarks.run --scale small` (or `make bench`).
+
+1. generate demo data for the scale (timed), holding out its last day;
+2. `stratify run` in a fresh STRATIFY_HOME, per-stage wall time and peak RSS from the Dagster event log
+   and /proc samples;
+3. the feature stage against the two baselines (benchmarks/baselines.py), medians of --runs rounds;
+4. land the held-out day and `stratify run` again: the incremental cost;
+5. JSON, Markdown and the cost-curve plot under --out (benchmarks/report.py).
+
+The full pipeline runs once per scale (a 50M run is long); --runs repeats the feature comparison only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import yaml
+
+from benchmarks import report
+from benchmarks.feature_stage import compare_features
+from benchmarks.measure import check, run_measured
+from benchmarks.stages import pipeline_stages, run_ids
+
+REPO = Path(__file__).resolve().parent.parent
+LINES_PER_CUSTOMER = 32  # the demo generator's average over its default 730 days
+SCALES = {"tiny": 50_000, "small": 1_000_000, "10m": 10_000_000, "50m": 50_000_000}
+# DuckDB's cap per scale, below the 6 GB peak target with room for Python, dbt and scikit-learn beside it.
+MEMORY_LIMITS = {"50m": "3GB"}
+END = date(2026, 1, 1)  # last generated day; it is held out of the first run and landed for the second
+DAYS = 731  # so the first run sees the demo's default period, 2024-01-02 to 2025-12-31
+ORDER_SOURCES = ("pos", "ecommerce", "app", "marketplace")
+ORDER_FOLDERS = ("pos", "pos_de", "ecommerce", "app", "marketplace")  # monthly order-line files (demo layout)
+STRATIFY = str(Path(sys.executable).with_name("stratify"))
+
+
+def bench_config(home: Path, memory_limit: str | None, snapshots: int | None) -> tuple[Path, dict]:
+    """A copy of the config with the benchmark's overrides, validated by the pipeline's own loader."""
+    from pipelines.config import load_config
+    from pipelines.resources import config_path
+
+    data = yaml.safe_load(config_path().read_text(encoding="utf-8"))
+    if memory_limit:
+        data.setdefault("warehouse", {})["memory_limit"] = memory_limit
+    if snapshots:
+        data.setdefault("snapshots", {})["latest"] = snapshots
+    path = home / "stratify.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path, load_config(path).warehouse.model_dump()
+
+
+def bench_env(home: Path, config: Path) -> dict[str, str]:
+    """A fresh home, instance and config for every process the benchmark starts."""
+    env = {
+        **os.environ,
+        "STRATIFY_HOME": str(home),
+        "STRATIFY_CONFIG": str(config),
+        "STRATIFY_PII_SALT": "bench-salt",
+        "DAGSTER_HOME": str(home / "dagster"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DBT_VERSION_CHECK": "false",
+        "GX_ANALYTICS_ENABLED": "false",
+        "DAGSTER_DISABLE_TELEMETRY": "true",
+    }
+    env.pop("STRATIFY_ALERT_WEBHOOK", None)  # no alert POSTs from a benchmark
+    os.environ.update(env)  # this process reads the same instance and config afterwards
+    return env
+
+
+def generate(home: Path, env: dict[str, str], lines: int) -> dict:
+    """Demo data for about `lines` order lines; the last day's monthly files are moved aside for later."""
+    customers = max(100, lines // LINES_PER_CUSTOMER)
+    log = home / "logs" / "bench-demo-data.log"
+    cmd = [STRATIFY, "demo-data", "--customers", str(customers), "--days", str(DAYS), "--end", END.isoformat(),
+           "--out", str(home / "landing")]  # fmt: skip
+    m = check(run_measured(cmd, env, home, log), log)
+    counts = {k: int(v) for k, v in re.findall(r"^\s+(\w+): (\d+) rows$", log.read_text(), re.MULTILINE)}
+    held = home / "held_out"
+    monthly = [p for folder in ORDER_FOLDERS for p in (home / "landing" / folder).glob(f"*{END:%Y-%m}*")]
+    for path in sorted(monthly):
+        target = held / path.relative_to(home / "landing")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        path.rename(target)
+    held_lines = _order_lines(held)
+    return {
+        "customers": customers,
+        "order_lines": sum(counts[s] for s in ORDER_SOURCES) - held_lines,
+        "held_out_order_lines": held_lines,
+        "rows_per_source": counts,
+        "wall_s": m.wall_s,
+        "peak_rss": m.peak_rss,
+        "landing_bytes": sum(p.stat().st_size for p in (home / "landing").rglob("*") if p.is_file()),
+    }
+
+
+def _order_lines(folder: Path) -> int:
+    """Data rows in the order-line files of a folder (CSV and JSONL lines, Parquet row counts)."""
+    import duckdb
+
+    total = 0
+    for path in folder.rglob("*"):
+        if path.suffix == ".parquet":
+            total += duckdb.sql(f"select count(*) from read_parquet('{path}')").fetchall()[0][0]
+        elif path.suffix in (".csv", ".jsonl"):
+            with open(path, "rb") as handle:
+                total += sum(1 for _ in handle) - (path.suffix == ".csv")
+    return total
+
+
+def pipeline_run(home: Path, env: dict[str, str], label: str) -> dict:
+    """One measured `stratify run`, broken down by stage."""
+    before = run_ids(env["DAGSTER_HOME"])
+    log = home / "logs" / f"bench-{label}.log"
+    m = check(run_measured([STRATIFY, "run"], env, home, log), log)
+    stages = pipeline_stages(env["DAGSTER_HOME"], before, m.wall_s, m.samples)
+    samples = [(round(t - m.started_at, 2), rss) for t, rss in m.samples]
+    return {"wall_s": m.wall_s, "peak_rss": m.peak_rss, **stages, "rss_samples": samples}
+
+
+def land_held_out(home: Path) -> None:
+    """The day after the first run's data arrives: its files are new names in landing."""
+    for path in sorted((home / "held_out").rglob("*")):
+        if path.is_file():
+            target = home / "landing" / path.relative_to(home / "held_out")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
+
+
+def benchmark(args: argparse.Namespace) -> dict:
+    """Every measurement of one scale, as the dict that becomes the result JSON."""
+    home = (args.work_dir or REPO / "benchmarks" / "work" / args.scale).resolve()
+    shutil.rmtree(home, ignore_errors=True)
+    (home / "logs").mkdir(parents=True)
+    memory_limit = args.memory_limit or MEMORY_LIMITS.get(args.scale)
+    config, warehouse = bench_config(home, memory_limit, args.snapshots)
+    env = bench_env(home, config)
+    result: dict = {"scale": args.scale, "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "warehouse": warehouse}
+    result["machine"] = report.machine_info()
+    prepare_log = home / "logs" / "bench-prepare.log"  # dbt parse and the instance, outside the timings
+    check(run_measured([STRATIFY, "prepare"], env, home, prepare_log), prepare_log)
+    say = print
+    say(f"bench {args.scale}: generating in {home}")
+    result["data"] = generate(home, env, SCALES[args.scale])
+    say(f"  {result['data']['order_lines']:,} order lines in {result['data']['wall_s']:.1f}s; full run")
+    result["full_run"] = pipeline_run(home, env, "full-run")
+    say(f"  full run {result['full_run']['wall_s']:.1f}s; feature stage x{args.runs}")
+    snapshot = max(date.fromisoformat(j["snapshot_date"]) for j in result["full_run"]["jobs"] if j["snapshot_date"])
+    result["feature_stage"] = compare_features(
+        home, config, snapshot, args.runs, warehouse["threads"], warehouse["memory_limit"]
+    )
+    say("  incremental run")
+    land_held_out(home)
+    result["incremental_run"] = pipeline_run(home, env, "incremental-run")
+    result["machine"]["load_average_end"] = os.getloadavg()
+    result["derived"] = report.derive(result)
+    if not args.keep:
+        shutil.rmtree(home, ignore_errors=True)
+    return result
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.splitlines()[0])
+    # tiny (about 50k lines) is a quick self-check, not a benchmark: hidden from --help.
+    parser.add_argument(
+        "--scale", choices=list(SCALES), default="small", metavar="{small,10m,50m}", help="small: ~1M order lines"
+    )
+    parser.add_argument("--runs", type=int, default=3, help="rounds of the feature comparison (medians)")
+    parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results", help="results folder")
+    parser.add_argument("--work-dir", type=Path, help="STRATIFY_HOME to use (default benchmarks/work/<scale>)")
+    parser.add_argument("--memory-limit", help="override warehouse.memory_limit (e.g. 3GB)")
+    parser.add_argument("--snapshots", type=int, help="override snapshots.latest: snapshots per stratify run")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder (data, warehouse, logs)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    result = benchmark(args)
+    paths = report.write(result, args.out)
+    print(report.markdown(result))
+    print("\n".join(f"wrote {p}" for p in paths))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

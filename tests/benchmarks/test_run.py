@@ -1,0 +1,51 @@
+"""The benchmark script end to end at its self-check scale: every figure present, no timing asserted."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from benchmarks import run
+from benchmarks.stages import OUTSIDE, STAGES
+
+
+@pytest.fixture
+def restored_environ() -> Iterator[None]:
+    """The script points its own process at the bench home (env vars); later tests must not inherit that."""
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("restored_environ")
+def test_tiny_benchmark_writes_every_stage_ratio_and_table(tmp_path: Path):
+    out = tmp_path / "results"
+    argv = ["--scale", "tiny", "--runs", "1", "--snapshots", "1", "--out", str(out), "--work-dir", str(tmp_path / "w")]
+    assert run.main(argv) == 0
+
+    (result_file,) = out.glob("bench-tiny-*.json")
+    result = json.loads(result_file.read_text())
+    assert result["data"]["order_lines"] > 0 and result["data"]["held_out_order_lines"] > 0
+    for label in ("full_run", "incremental_run"):
+        measured = result[label]
+        assert measured["wall_s"] > 0 and measured["peak_rss"] > 0
+        assert set(measured["seconds"]) == {*STAGES, OUTSIDE}
+        for stage in STAGES:  # every stage ran and was timed, none with a negative remainder
+            assert measured["seconds"][stage] > 0, (label, stage)
+    for stage in STAGES:
+        assert result["full_run"]["stage_peak_rss"][stage] > 0, stage
+    features = result["feature_stage"]
+    assert features["baselines_agree"]
+    for name in ("stratify/duckdb", "stratify/pandas"):
+        assert all(v > 0 for v in features["ratios"][name].values()), name
+    assert result["derived"]["ingest_lines_per_s"] > 0 and result["derived"]["incremental_ratio"] > 0
+
+    table = (out / "latest-tiny.md").read_text()
+    assert "| ingest |" in table and "| **end to end**" in table and "lower bound" in table
+    assert list(out.glob("cost-curve.*"))
