@@ -26,6 +26,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     data.mkdir()
     monkeypatch.setenv("STRATIFY_HOME", str(data))
     monkeypatch.setenv("STRATIFY_CONFIG", str(REPO / "stratify.yaml"))
-    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    (data / "dagster").mkdir()
+    monkeypatch.setenv("DAGSTER_HOME", str(data / "dagster"))  # restored after the test, unlike a bare set
     monkeypatch.setenv("STRATIFY_PII_SALT", "test-salt")
     return data

@@ -1,6 +1,7 @@
 """`stratify run` on a user's single export, configured by YAML only: every customer tiered, RFM equal to
 an independent pandas computation from the landing file."""
 
+import json
 import os
 import subprocess
 import sys
@@ -125,7 +126,12 @@ def test_every_customer_is_tiered_once_with_independent_rfm(run):
     home, _, lines, _ = run
     tiers = _tiers(home)
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
-        keys = dict(con.execute("SELECT customer_key, id FROM intermediate.int_customers__identity").fetchall())
+        keys = dict(
+            con.execute(
+                "SELECT m.published_key, i.id FROM pseudonyms.customer_key_map m "
+                "JOIN intermediate.int_customers__identity i USING (customer_key)"
+            ).fetchall()
+        )
     tiers = tiers.assign(customer_id=tiers["customer_key"].map(keys)).set_index("customer_id").sort_index()
     expected = _expected_rfm(lines, SNAPSHOT)
     assert tiers.index.is_unique and list(tiers.index) == list(expected.index)
@@ -158,3 +164,34 @@ def test_second_run_is_idempotent(run):
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
         assert con.execute("SELECT count(*), sum(rows_accepted) FROM ops.load_ledger").fetchall() == ledger_before
     pd.testing.assert_frame_equal(before, _tiers(home))
+
+
+def test_status_summarises_loads_snapshots_and_drift(run):
+    home, env, lines, _ = run
+    status = json.loads(_stratify(env, "status", "--json").stdout)
+    assert status["healthy"] and status["warehouse"] == "ok"
+    (orders,) = status["sources"]
+    assert orders["source"] == "orders" and orders["files"] == 1
+    assert orders["rows_accepted"] + orders["rows_quarantined"] == len(lines)
+    assert status["last_snapshot"] == "2025-06-30" and status["snapshots_built"] == 3
+    assert status["drift"]["snapshot_date"] == "2025-06-30"
+    assert status["drift"]["reference_snapshot"] == "2025-05-31"
+    assert status["published"]["snapshot_date"] == "2025-06-30"
+    text = _stratify(env, "status").stdout
+    assert "healthy" in text and "orders" in text and "last snapshot: 2025-06-30 (3 built)" in text
+
+
+def test_status_says_busy_while_a_run_writes(run):
+    home, env, _, _ = run
+    hold = "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('holding', flush=True); time.sleep(60)"
+    writer = subprocess.Popen(
+        [sys.executable, "-c", hold, str(home / "warehouse.duckdb")], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert writer.stdout.readline().strip() == "holding"
+        status = json.loads(_stratify(env, "status", "--json").stdout)
+        assert status["warehouse"].startswith("busy")
+        assert status["published"]["snapshot_date"] == "2025-06-30"  # the BI file stays readable
+    finally:
+        writer.kill()
+        writer.wait()

@@ -164,11 +164,16 @@ def _insert_rows(con: duckdb.DuckDBPyConnection, req: LoadRequest, found: list[s
     """Insert the batch's accepted rows and quarantine the rest; the outcome per file."""
     _find_rejects(con, req)
     stored = ", ".join(c.name for c in req.contract.columns)
-    con.execute(
-        f"INSERT INTO raw.{req.contract.source} SELECT {stored}, _file_path, _row, ?, now()::TIMESTAMP "
-        f"FROM ({_typed_sql(req)}) WHERE _seq NOT IN (SELECT _seq FROM _rejected)",
-        [req.load_id],
-    )
+    # Rows carry their file and row number, so raw needs no order: letting both threads write saves ~20%.
+    con.execute("SET preserve_insertion_order = false")
+    try:
+        con.execute(
+            f"INSERT INTO raw.{req.contract.source} SELECT {stored}, _file_path, _row, ?, now()::TIMESTAMP "
+            f"FROM ({_typed_sql(req)}) WHERE _seq NOT IN (SELECT _seq FROM _rejected)",
+            [req.load_id],
+        )
+    finally:
+        con.execute("RESET preserve_insertion_order")
     con.execute(
         f"INSERT INTO ops.quarantine SELECT ?, r._file_path, r._row, {_masked_record(req, found)}, r._reason, ?, "
         "now()::TIMESTAMP FROM _rejected r JOIN _file f ON f.rowid = r._seq ORDER BY r._seq",

@@ -1,4 +1,5 @@
-"""dbt models as assets: staging and intermediate once per load, marts once per snapshot partition."""
+"""dbt models as assets: staging and intermediate once per load, marts once per snapshot partition, then the
+published shapes (tag publish) over the segments and drift of that snapshot."""
 
 import json
 
@@ -10,6 +11,7 @@ from pipelines.resources import StratifyResource
 from pipelines.transform.project import DBT_EXECUTABLE, dbt_project, translator
 
 SNAPSHOT_TAG = "tag:snapshot"
+PUBLISH_TAG = "tag:publish"
 
 
 @dbt_assets(
@@ -31,6 +33,7 @@ def dbt_load_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, stra
     project=dbt_project,
     dagster_dbt_translator=translator,
     select=SNAPSHOT_TAG,
+    exclude=PUBLISH_TAG,
     name="dbt_snapshot_models",
     partitions_def=snapshot_partitions(),
     pool="warehouse",
@@ -44,7 +47,23 @@ def dbt_snapshot_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, 
     yield from dbt.cli(["build", "--vars", dbt_vars], context=context).stream()
 
 
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=translator,
+    select=PUBLISH_TAG,
+    name="dbt_publish_models",
+    partitions_def=snapshot_partitions(),
+    pool="warehouse",
+    backfill_policy=ONE_PER_RUN,
+)
+def dbt_publish_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, stratify: StratifyResource):
+    """Published shapes (views over every snapshot) and the key map; partitioned only to run in snapshot_job."""
+    stratify.export_dbt_env()
+    yield from dbt.cli(["build"], context=context).stream()
+
+
 defs = dg.Definitions(
-    assets=[dbt_load_models, dbt_snapshot_models],
+    assets=[dbt_load_models, dbt_snapshot_models, dbt_publish_models],
     resources={"dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)},
 )

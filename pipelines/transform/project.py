@@ -54,7 +54,8 @@ class StratifyTranslator(DagsterDbtTranslator):
         return dg.AssetKey([dbt_resource_props["schema"], name])
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        return "transform"
+        """The published shapes (tag publish) belong to the publish stage; every other model to transform."""
+        return "publish" if "publish" in (dbt_resource_props.get("tags") or []) else "transform"
 
 
 translator = StratifyTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))

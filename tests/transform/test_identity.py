@@ -34,7 +34,7 @@ def stitched(tmp_path_factory):
         hashed = dict(con.execute("SELECT e, sha256('test-salt' || e) FROM unnest(?) t(e)", [emails]).fetchall())
     truth["id_kind"], truth["id"] = truth.id_kind.map(WAREHOUSE_KIND), [hashed.get(i, i) for i in truth.id]
     ordering = truth[truth.channel != "crm"][["id_kind", "id", "person_id"]].drop_duplicates()
-    return ids, ordering.merge(ids, on=["id_kind", "id"], how="left")
+    return ids, ordering.merge(ids, on=["id_kind", "id"], how="left"), truth
 
 
 def _pairs(frame: pd.DataFrame, by: str) -> set:
@@ -44,26 +44,55 @@ def _pairs(frame: pd.DataFrame, by: str) -> set:
     return pairs
 
 
+def _evidenced_pairs(truth: pd.DataFrame, scored: pd.DataFrame) -> set:
+    """True pairs that some record of the data joins, directly or through a chain of records.
+
+    In this generator a person's ids within one channel travel in the same record (a CRM row holds
+    loyalty id, email and app id; an app order its app id and account email; a linked marketplace order
+    its buyer id and loyalty number), so co-occurrence per (channel, person) is the evidence the data
+    carries. Union-find over it, independently of the SQL under test.
+    """
+    parent: dict = {}
+
+    def find(x):
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for _, group in truth.groupby(["channel", "person_id"]):
+        ids = list(zip(group.id_kind, group.id, strict=True))
+        for other in ids[1:]:
+            parent[find(other)] = find(ids[0])
+    seen = scored.assign(component=[find(i) for i in zip(scored.id_kind, scored.id, strict=True)])
+    return _pairs(seen, "person_id") & _pairs(seen, "component")
+
+
 def test_every_channel_id_seen_in_orders_gets_a_customer_key(stitched):
-    _, scored = stitched
+    _, scored, _ = stitched
     assert scored.customer_key.notna().all()
 
 
 def test_pairs_precision_and_recall(stitched):
-    _, scored = stitched
+    _, scored, truth = stitched
     true_pairs, found = _pairs(scored, "person_id"), _pairs(scored, "customer_key")
+    evidenced = _evidenced_pairs(truth, scored)
     precision = len(true_pairs & found) / len(found)
-    recall = len(true_pairs & found) / len(true_pairs)
+    recall_evidenced = len(evidenced & found) / len(evidenced)
+    recall_all = len(true_pairs & found) / len(true_pairs)
+    print(f"precision {precision:.4f} recall(evidenced) {recall_evidenced:.4f} recall(all) {recall_all:.4f}")
     assert precision >= 0.99, precision
-    # Measured 0.91 on this demo: every missed pair involves a marketplace buyer whose orders never carry
-    # a loyalty id (non-members, and members who did not link the card), so no evidence joins them.
-    assert recall >= 0.88, recall
+    assert recall_evidenced >= 0.95, recall_evidenced
+    # All true pairs, evidenced or not: measured 0.91 on this demo. Every pair no record joins involves a
+    # marketplace buyer whose orders never carry a loyalty id (non-members, and members who did not link
+    # the card): deterministic stitching cannot, and must not guess, join those.
+    assert recall_all >= 0.88, recall_all
     missed = {(a[0], b[0]) for a, b in true_pairs - found}
     assert all("marketplace_buyer_id" in kinds for kinds in missed), missed
 
 
 def test_links_carry_evidence_and_propagation_converged(stitched):
-    ids, _ = stitched
+    ids, _, _ = stitched
     linked = ids[ids.identities_in_customer > 1]
     assert len(linked) and linked.link_evidence.notna().all()
     assert not ids.is_still_changing.any()
