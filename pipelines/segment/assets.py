@@ -10,7 +10,7 @@ from pipelines.segment.model_store import previous_model, save_fit
 from pipelines.segment.report import segment_metadata
 from pipelines.segment.snapshot_fit import fit_snapshot, read_training, training_plan
 from pipelines.segment.store import replace_profiles, replace_snapshot
-from pipelines.segment.training_features import build_snapshots
+from pipelines.segment.training_features import build_snapshots, missing_training_snapshots
 
 
 @dg.asset(
@@ -29,7 +29,7 @@ def customer_segments(
     snapshot, config = snapshot_date_of(context.partition_key), stratify.config
     plan = training_plan(snapshot, config.segment, config.snapshots.cadence)
     with stratify.warehouse() as con:  # closed again before dbt needs the warehouse
-        missing = history.missing_snapshots(con, [day for dates in plan.values() for day in dates])
+        missing = missing_training_snapshots(con, snapshot, config)  # none after the partition's dbt build
     build_snapshots(dbt, stratify, missing, context.log.info)
     with stratify.warehouse() as con:
         features = history.read_features(con, snapshot)

@@ -46,9 +46,16 @@ def missing_snapshots(con: duckdb.DuckDBPyConnection, dates: list[date]) -> list
 
     Dates before the first order are left out: they would have no customers, and each build costs a dbt run.
     """
-    built = {r[0] for r in con.execute("select distinct snapshot_date from marts.customer_features").fetchall()}
+    built: set[date] = set()
+    if _exists(con, "marts", "customer_features"):  # not before the first snapshot run
+        built = {r[0] for r in con.execute("select distinct snapshot_date from marts.customer_features").fetchall()}
     first = con.execute("select min(order_date) from intermediate.int_orders__unified").fetchall()[0][0]
     return sorted({d for d in dates if d not in built and first is not None and d >= first})
+
+
+def _exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    sql = "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?"
+    return con.execute(sql, [schema, table]).fetchall()[0][0] > 0
 
 
 def read_features(con: duckdb.DuckDBPyConnection, snapshot: date) -> pd.DataFrame:

@@ -1,13 +1,12 @@
 """dbt models as assets: staging and intermediate once per load, marts once per snapshot partition, then the
 published shapes (tag publish) over the segments and drift of that snapshot."""
 
-import json
-
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from pipelines.orchestration.partitions import ONE_PER_RUN, snapshot_date_of, snapshot_partitions
 from pipelines.resources import StratifyResource
+from pipelines.segment.training_features import missing_training_snapshots, snapshot_vars
 from pipelines.transform.project import DBT_EXECUTABLE, dbt_project, translator
 
 SNAPSHOT_TAG = "tag:snapshot"
@@ -40,11 +39,17 @@ def dbt_load_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, stra
     backfill_policy=ONE_PER_RUN,
 )
 def dbt_snapshot_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, stratify: StratifyResource):
-    """Point-in-time marts for one snapshot partition; the partition sets the dbt snapshot_date var."""
+    """Point-in-time marts for one snapshot partition; the partition sets the dbt snapshot_date var.
+
+    The earlier snapshots the segment stage trains on are built in the same statement when missing.
+    """
     stratify.export_dbt_env()
     snapshot = snapshot_date_of(context.partition_key)
-    dbt_vars = json.dumps({"snapshot_date": snapshot.isoformat()})
-    yield from dbt.cli(["build", "--vars", dbt_vars], context=context).stream()
+    with stratify.warehouse() as con:  # closed before dbt opens the warehouse
+        earlier = missing_training_snapshots(con, snapshot, stratify.config)
+    if earlier:
+        context.log.info(f"also building training snapshots {', '.join(map(str, earlier))}")
+    yield from dbt.cli(["build", "--vars", snapshot_vars(snapshot, earlier)], context=context).stream()
 
 
 @dbt_assets(

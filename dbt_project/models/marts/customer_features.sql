@@ -23,15 +23,22 @@ crm_customers as (
     select * from {{ ref('stg_crm_customers__customers') }}
 ),
 
-window_start as (
-    select
-        {{ dbt.dateadd('day', -364, snapshot_date()) }} as first_day,
-        {{ dbt.dateadd('day', -89, snapshot_date()) }} as first_day_90d
+snapshot_dates as (
+    {{ snapshot_dates() }}
 ),
 
--- Point in time: only what happened on or before the snapshot date.
+snapshots as (
+    select
+        snapshot_date,
+        {{ dbt.dateadd('day', -364, 'snapshot_date') }} as first_day,
+        {{ dbt.dateadd('day', -89, 'snapshot_date') }} as first_day_90d
+    from snapshot_dates
+),
+
+-- Point in time: only what happened on or before the snapshot date (each line once per snapshot it precedes).
 known_lines as (
     select
+        snapshots.snapshot_date,
         identity.customer_key,
         order_lines.channel,
         order_lines.order_id,
@@ -43,16 +50,16 @@ known_lines as (
         order_lines.net_amount_base,
         order_lines.quantity > 0 and not order_lines.is_return as is_sale,
         cast(round(order_lines.discount * order_lines.fx_rate, 4) as {{ type_money() }}) as discount_base,
-        order_lines.order_date >= window_start.first_day as is_in_365d
+        order_lines.order_date >= snapshots.first_day as is_in_365d
     from order_lines
     inner join identity
         on order_lines.customer_id_kind = identity.id_kind and order_lines.customer_id = identity.id
-    cross join window_start
-    where order_lines.order_date <= {{ snapshot_date() }}
+    inner join snapshots on order_lines.order_date <= snapshots.snapshot_date
 ),
 
 known_orders as (
     select
+        snapshot_date,
         customer_key,
         channel,
         order_id,
@@ -60,38 +67,45 @@ known_orders as (
         min(order_date) as order_date,
         sum(net_amount_base) as order_net_base
     from known_lines
-    group by customer_key, channel, order_id
+    group by snapshot_date, customer_key, channel, order_id
 ),
 
 per_customer as (
     select
-        customer_key,
-        min(order_date) as first_order_date,
-        max(order_date) as last_order_date,
-        count(*) filter (where order_date >= window_start.first_day) as frequency_365d,
-        coalesce(sum(order_net_base) filter (where order_date >= window_start.first_day), 0) as monetary_365d,
-        count(*) filter (where order_date >= window_start.first_day_90d) as orders_90d,
-        coalesce(sum(order_net_base) filter (where order_date >= window_start.first_day_90d), 0) as monetary_90d
+        known_orders.snapshot_date,
+        known_orders.customer_key,
+        min(known_orders.order_date) as first_order_date,
+        max(known_orders.order_date) as last_order_date,
+        count(*) filter (where known_orders.order_date >= snapshots.first_day) as frequency_365d,
+        coalesce(
+            sum(known_orders.order_net_base) filter (where known_orders.order_date >= snapshots.first_day), 0
+        ) as monetary_365d,
+        count(*) filter (where known_orders.order_date >= snapshots.first_day_90d) as orders_90d,
+        coalesce(
+            sum(known_orders.order_net_base) filter (where known_orders.order_date >= snapshots.first_day_90d), 0
+        ) as monetary_90d
     from known_orders
-    cross join window_start
-    group by customer_key
+    inner join snapshots on known_orders.snapshot_date = snapshots.snapshot_date
+    group by known_orders.snapshot_date, known_orders.customer_key
 ),
 
 -- Gaps between distinct order days: two orders on one day are one shopping occasion, not a 0-day gap.
 order_days as (
-    select distinct customer_key, order_date from known_orders
+    select distinct snapshot_date, customer_key, order_date from known_orders
 ),
 
 order_days_with_previous as (
     select
+        snapshot_date,
         customer_key,
         order_date,
-        lag(order_date) over (partition by customer_key order by order_date) as previous_order_date
+        lag(order_date) over (partition by snapshot_date, customer_key order by order_date) as previous_order_date
     from order_days
 ),
 
 order_gaps as (
     select
+        snapshot_date,
         customer_key,
         {{ dbt.datediff('previous_order_date', 'order_date', 'day') }} as days_since_previous
     from order_days_with_previous
@@ -100,16 +114,18 @@ order_gaps as (
 
 gap_statistics as (
     select
+        snapshot_date,
         customer_key,
         avg(days_since_previous) as mean_days_between_orders,
         {{ median('days_since_previous') }} as median_days_between_orders
     from order_gaps
-    group by customer_key
+    group by snapshot_date, customer_key
 ),
 
 -- Gross spend (before discount) counts sale lines only, so its shares stay within 0..1 despite returns.
 line_behaviour_365d as (
     select
+        snapshot_date,
         customer_key,
         count(*) as lines,
         count(*) filter (where is_return) as return_lines,
@@ -122,48 +138,52 @@ line_behaviour_365d as (
         {%- endfor %}
     from known_lines
     where is_in_365d
-    group by customer_key
+    group by snapshot_date, customer_key
 ),
 
 category_spend_365d as (
-    select customer_key, category, sum(net_amount_base) as net_base
+    select snapshot_date, customer_key, category, sum(net_amount_base) as net_base
     from known_lines
     where is_in_365d
-    group by customer_key, category
+    group by snapshot_date, customer_key, category
 ),
 
 -- Shares are of the categories bought on balance: a category with more returns than purchases in the
 -- window (bought before it) would otherwise push the top share above 1.
 ranked_categories as (
     select
+        snapshot_date,
         customer_key,
         category,
-        {{ share('net_base', 'sum(net_base) over (partition by customer_key)') }} as spend_share,
-        row_number() over (partition by customer_key order by net_base desc, category) as spend_rank
+        {{ share('net_base', 'sum(net_base) over (partition by snapshot_date, customer_key)') }} as spend_share,
+        row_number() over (partition by snapshot_date, customer_key order by net_base desc, category) as spend_rank
     from category_spend_365d
     where net_base > 0
 ),
 
 top_categories as (
-    select customer_key, category as top_category, spend_share as top_category_share
+    select snapshot_date, customer_key, category as top_category, spend_share as top_category_share
     from ranked_categories
     where spend_rank = 1
 ),
 
 country_spend as (
-    select customer_key, country_code, sum(net_amount_base) as net_base
+    select snapshot_date, customer_key, country_code, sum(net_amount_base) as net_base
     from known_lines
     where country_code is not null
-    group by customer_key, country_code
+    group by snapshot_date, customer_key, country_code
 ),
 
 home_markets as (
-    select customer_key, country_code as home_market
+    select snapshot_date, customer_key, country_code as home_market
     from (
         select
+            snapshot_date,
             customer_key,
             country_code,
-            row_number() over (partition by customer_key order by net_base desc, country_code) as spend_rank
+            row_number() over (
+                partition by snapshot_date, customer_key order by net_base desc, country_code
+            ) as spend_rank
         from country_spend
     ) as ranked_countries
     where spend_rank = 1
@@ -172,23 +192,27 @@ home_markets as (
 -- Orders placed at the same instant are ordered by channel name, so the pick is reproducible.
 ranked_orders as (
     select
+        snapshot_date,
         customer_key,
         channel,
-        row_number() over (partition by customer_key order by ordered_at_utc, channel, order_id) as rank_from_first,
         row_number() over (
-            partition by customer_key order by ordered_at_utc desc, channel, order_id
+            partition by snapshot_date, customer_key order by ordered_at_utc, channel, order_id
+        ) as rank_from_first,
+        row_number() over (
+            partition by snapshot_date, customer_key order by ordered_at_utc desc, channel, order_id
         ) as rank_from_last
     from known_orders
 ),
 
 first_and_last_channels as (
     select
+        snapshot_date,
         customer_key,
         max(case when rank_from_first = 1 then channel end) as first_channel,
         max(case when rank_from_last = 1 then channel end) as last_channel
     from ranked_orders
     where rank_from_first = 1 or rank_from_last = 1
-    group by customer_key
+    group by snapshot_date, customer_key
 ),
 
 -- A customer_key carries at most one loyalty id; min() keeps that true if identity ever changes.
@@ -202,21 +226,31 @@ members as (
 member_profiles as (
     select
         members.customer_key,
-        extract(year from {{ snapshot_date() }}) - crm_customers.birth_year as age_at_snapshot,
+        crm_customers.birth_year,
         crm_customers.gender,
         crm_customers.has_profiling_consent
     from members
     inner join crm_customers on members.loyalty_id = crm_customers.loyalty_id
 ),
 
+per_customer_profiled as (
+    select
+        per_customer.*,
+        extract(year from per_customer.snapshot_date) - member_profiles.birth_year as age_at_snapshot,
+        member_profiles.gender,
+        member_profiles.has_profiling_consent
+    from per_customer
+    left join member_profiles on per_customer.customer_key = member_profiles.customer_key
+),
+
 final as (
     select
         per_customer.customer_key,
-        {{ snapshot_date() }} as snapshot_date,
-        {{ dbt.datediff('per_customer.last_order_date', snapshot_date(), 'day') }} as recency_days,
+        per_customer.snapshot_date,
+        {{ dbt.datediff('per_customer.last_order_date', 'per_customer.snapshot_date', 'day') }} as recency_days,
         per_customer.frequency_365d,
         cast(per_customer.monetary_365d as {{ type_money() }}) as monetary_365d,
-        {{ dbt.datediff('per_customer.first_order_date', snapshot_date(), 'day') }} as tenure_days,
+        {{ dbt.datediff('per_customer.first_order_date', 'per_customer.snapshot_date', 'day') }} as tenure_days,
         per_customer.first_order_date,
         per_customer.last_order_date,
         per_customer.orders_90d,
@@ -240,28 +274,28 @@ final as (
         first_and_last_channels.last_channel,
         home_markets.home_market,
         case
-            when member_profiles.age_at_snapshot is null then 'unknown'
+            when per_customer.age_at_snapshot is null then 'unknown'
             -- A birth year after the snapshot or more than 120 years before it is a typo, not an age.
-            when member_profiles.age_at_snapshot < 0 or member_profiles.age_at_snapshot > 120 then 'unknown'
-            when member_profiles.age_at_snapshot < 25 then '<25'
-            when member_profiles.age_at_snapshot < 35 then '25-34'
-            when member_profiles.age_at_snapshot < 45 then '35-44'
-            when member_profiles.age_at_snapshot < 55 then '45-54'
-            when member_profiles.age_at_snapshot < 65 then '55-64'
+            when per_customer.age_at_snapshot < 0 or per_customer.age_at_snapshot > 120 then 'unknown'
+            when per_customer.age_at_snapshot < 25 then '<25'
+            when per_customer.age_at_snapshot < 35 then '25-34'
+            when per_customer.age_at_snapshot < 45 then '35-44'
+            when per_customer.age_at_snapshot < 55 then '45-54'
+            when per_customer.age_at_snapshot < 65 then '55-64'
             else '65+'
         end as age_band,
         case
-            when member_profiles.gender in ('F', 'M', 'X') then member_profiles.gender
+            when per_customer.gender in ('F', 'M', 'X') then per_customer.gender
             else 'unknown'
         end as gender,
-        coalesce(member_profiles.has_profiling_consent, false) as has_profiling_consent
-    from per_customer
-    left join gap_statistics on per_customer.customer_key = gap_statistics.customer_key
-    left join line_behaviour_365d on per_customer.customer_key = line_behaviour_365d.customer_key
-    left join top_categories on per_customer.customer_key = top_categories.customer_key
-    left join home_markets on per_customer.customer_key = home_markets.customer_key
-    left join first_and_last_channels on per_customer.customer_key = first_and_last_channels.customer_key
-    left join member_profiles on per_customer.customer_key = member_profiles.customer_key
+        coalesce(per_customer.has_profiling_consent, false) as has_profiling_consent
+    from per_customer_profiled as per_customer
+    {%- for side in ['gap_statistics', 'line_behaviour_365d', 'top_categories', 'home_markets',
+                     'first_and_last_channels'] %}
+    left join {{ side }}
+        on per_customer.snapshot_date = {{ side }}.snapshot_date
+        and per_customer.customer_key = {{ side }}.customer_key
+    {%- endfor %}
 )
 
 select * from final
