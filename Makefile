@@ -38,9 +38,10 @@ run: setup
 	@if ! compgen -G "$(STRATIFY_HOME)/landing/*/*" > /dev/null; then $(BIN)/stratify demo-data; fi
 	$(BIN)/stratify run
 
-## test: the test suite (real DuckDB, dbt, Dagster, Great Expectations; small data)
+## test: the test suite (real DuckDB, dbt, Dagster, Great Expectations; small data), one worker per core;
+## a file's tests share a worker, so module fixtures (a built demo warehouse) are built once
 test: setup
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist loadfile
 
 ## ui: the Dagster UI and daemon on http://127.0.0.1:$(UI_PORT)
 ui: setup

@@ -21,8 +21,6 @@ DBT_DIR = REPO_ROOT / "dbt_project"
 DBT_EXECUTABLE = shutil.which("dbt") or str(Path(sys.executable).with_name("dbt"))
 
 dbt_project = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)
-# Under `dagster dev` the manifest is parsed on load; elsewhere call prepare_manifest() first.
-dbt_project.prepare_if_dev()
 
 
 def _newest_source_mtime() -> float:
@@ -42,6 +40,13 @@ def prepare_manifest() -> Path:
     if done.returncode != 0:
         raise RuntimeError(f"dbt parse failed:\n{done.stdout}\n{done.stderr}")
     return manifest
+
+
+# Under `dagster dev` the manifest is re-parsed on load when a model changed (dagster-dbt's prepare_if_dev
+# re-parses every time, rewriting the manifest that other processes may be reading); elsewhere call
+# prepare_manifest() first.
+if os.getenv("DAGSTER_IS_DEV_CLI"):
+    prepare_manifest()
 
 
 class StratifyTranslator(DagsterDbtTranslator):
