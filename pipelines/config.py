@@ -22,6 +22,12 @@ class WarehouseConfig(_Strict):
     memory_limit: str = Field("4GB", description="DuckDB memory cap; beyond it DuckDB spills to disk.")
     threads: int = Field(2, ge=1, description="DuckDB worker threads.")
     temp_directory: str = Field("tmp/duckdb", description="Spill folder, relative to STRATIFY_HOME.")
+    lock_retries: int = Field(
+        4, ge=0, description="Times a dbt step retries while another process holds the warehouse file."
+    )
+    lock_retry_delay_seconds: float = Field(
+        10.0, gt=0, description="Wait before the first such retry; doubled for each next one."
+    )
 
 
 class CsvOptions(_Strict):

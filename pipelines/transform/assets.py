@@ -7,6 +7,7 @@ from dagster_dbt import DbtCliResource, dbt_assets
 from pipelines.orchestration.partitions import ONE_PER_RUN, snapshot_date_of, snapshot_partitions
 from pipelines.resources import StratifyResource
 from pipelines.segment.training_features import missing_training_snapshots, snapshot_vars
+from pipelines.transform import dbt_runs
 from pipelines.transform.project import DBT_EXECUTABLE, dbt_project, translator
 
 SNAPSHOT_TAG = "tag:snapshot"
@@ -24,7 +25,7 @@ PUBLISH_TAG = "tag:publish"
 def dbt_load_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, stratify: StratifyResource):
     """Staging and intermediate models, rebuilt after each load."""
     stratify.export_dbt_env()
-    yield from dbt.cli(["build"], context=context).stream()
+    yield from dbt_runs.stream(context, dbt, ["build"], stratify.config.warehouse)
 
 
 @dbt_assets(
@@ -49,7 +50,8 @@ def dbt_snapshot_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, 
         earlier = missing_training_snapshots(con, snapshot, stratify.config)
     if earlier:
         context.log.info(f"also building training snapshots {', '.join(map(str, earlier))}")
-    yield from dbt.cli(["build", "--vars", snapshot_vars(snapshot, earlier)], context=context).stream()
+    args = ["build", "--vars", snapshot_vars(snapshot, earlier)]
+    yield from dbt_runs.stream(context, dbt, args, stratify.config.warehouse)
 
 
 @dbt_assets(
@@ -65,7 +67,7 @@ def dbt_snapshot_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, 
 def dbt_publish_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, stratify: StratifyResource):
     """Published shapes (views over every snapshot) and the key map; partitioned only to run in snapshot_job."""
     stratify.export_dbt_env()
-    yield from dbt.cli(["build"], context=context).stream()
+    yield from dbt_runs.stream(context, dbt, ["build"], stratify.config.warehouse)
 
 
 defs = dg.Definitions(
