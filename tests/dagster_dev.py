@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -31,9 +32,21 @@ query Run($runId: ID!) {
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A free 127.0.0.1 port from this test worker's own range.
+
+    The kernel's bind(0) readily hands the port it just released to the next caller, so two pytest-xdist
+    workers starting servers at once could both get it; disjoint ranges per worker rule that out.
+    """
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+    first = 20_000 + 1_000 * worker
+    for port in random.Random(os.getpid()).sample(range(first, first + 1_000), 1_000):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {first}..{first + 999}")
 
 
 class DagsterDev:

@@ -3,7 +3,6 @@
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -12,14 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.dagster_dev import free_port
+
 REPO = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _graphql(port: int, query: str) -> dict:
@@ -33,7 +28,7 @@ def _graphql(port: int, query: str) -> dict:
 
 
 def test_make_ui_serves_the_asset_graph(home, tmp_path):
-    port = _free_port()
+    port = free_port()
     # PATH without the virtualenv, as on a fresh shell: `make ui` must find dbt and dagster itself.
     path = os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if Path(p) != Path(sys.executable).parent)
     env = {**os.environ, "PATH": path, "DAGSTER_HOME": str(home / "dagster")}
@@ -65,5 +60,9 @@ def test_make_ui_serves_the_asset_graph(home, tmp_path):
         assert keys["publish/customer_tiers"] == "publish"
     finally:
         os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=60)
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            raise
         log.close()
