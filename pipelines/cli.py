@@ -66,13 +66,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     log_path.parent.mkdir(parents=True, exist_ok=True)
     print(f"stratify run: STRATIFY_HOME={stratify.paths.home}; dbt and Dagster logs in {log_path}")
     with dg.DagsterInstance.get() as instance, open(log_path, "w", encoding="utf-8") as log:
-        outcome = run_pipeline(defs, instance, stratify, args.snapshots, log)
+        outcome = run_pipeline(defs, instance, stratify, args.snapshots, log, rebuild=args.rebuild)
     if not outcome.ok:
         print("\nStratify run FAILED:", file=sys.stderr)
         for failure in outcome.failures:
             print(f"  - {failure}", file=sys.stderr)
         return 1
-    print_summary(stratify, outcome.snapshots)
+    print_summary(stratify, outcome.snapshots, outcome.skipped)
     return 0
 
 
@@ -116,6 +116,11 @@ def build_parser() -> argparse.ArgumentParser:
     prep.set_defaults(func=cmd_prepare)
     run = sub.add_parser("run", help="materialize the whole graph in-process")
     run.add_argument("--snapshots", type=_snapshot_range, help="snapshot dates to build, FIRST:LAST")
+    run.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="build every snapshot, even those up to date (nothing on or before them loaded since they were built)",
+    )
     run.set_defaults(func=cmd_run)
     status = sub.add_parser("status", help="health summary: loads, quarantine, snapshots, failed checks, drift")
     status.add_argument("--json", action="store_true", help="machine-readable output")

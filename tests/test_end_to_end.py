@@ -160,10 +160,19 @@ def test_second_run_is_idempotent(run):
     before = _tiers(home)
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
         ledger_before = con.execute("SELECT count(*), sum(rows_accepted) FROM ops.load_ledger").fetchall()
-    _stratify(env, "run", "--snapshots", "2025-06-30:2025-06-30")
+    _stratify(env, "run", "--snapshots", "2025-06-30:2025-06-30", "--rebuild")
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
         assert con.execute("SELECT count(*), sum(rows_accepted) FROM ops.load_ledger").fetchall() == ledger_before
     pd.testing.assert_frame_equal(before, _tiers(home))
+
+
+def test_a_run_with_nothing_new_skips_up_to_date_snapshots(run):
+    home, env, _, _ = run
+    published = (home / "publish" / "tiers.duckdb").stat().st_mtime_ns
+    done = _stratify(env, "run", "--snapshots", "2025-04-30:2025-06-30")
+    assert "Snapshots built: none" in done.stdout
+    assert "Up to date, not rebuilt: 2025-04-30, 2025-05-31, 2025-06-30" in done.stdout
+    assert (home / "publish" / "tiers.duckdb").stat().st_mtime_ns == published  # not even republished
 
 
 def test_status_summarises_loads_snapshots_and_drift(run):

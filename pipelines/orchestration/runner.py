@@ -12,7 +12,8 @@ from typing import TextIO
 import dagster as dg
 
 from pipelines.orchestration.partitions import latest_partition_keys, partition_keys_between, snapshot_date_of
-from pipelines.resources import StratifyResource
+from pipelines.orchestration.up_to_date import fingerprint, record_build, why_rebuild
+from pipelines.resources import StratifyResource, config_path
 
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 SHOWN_METADATA = (
@@ -29,6 +30,7 @@ SHOWN_METADATA = (
 @dataclass
 class RunOutcome:
     snapshots: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # up to date (pipelines/orchestration/up_to_date.py)
     failures: list[str] = field(default_factory=list)
 
     @property
@@ -109,6 +111,7 @@ def run_pipeline(
     snapshots: tuple[date, date] | None,
     log: TextIO,
     say: Callable[[str], None] = print,
+    rebuild: bool = False,
 ) -> RunOutcome:
     """Ingest and transform once, then build each snapshot in order so drift has its predecessor."""
     outcome = RunOutcome()
@@ -124,8 +127,27 @@ def run_pipeline(
         outcome.failures.append("no complete snapshot period in the data; land order files first")
         return outcome
     outcome.snapshots = [snapshot_date_of(k).isoformat() for k in keys]
+    _build_snapshots(defs, instance, stratify, keys, rebuild, outcome, log, say)
+    return outcome
+
+
+def _build_snapshots(defs, instance, stratify, keys, rebuild: bool, outcome: RunOutcome, log, say) -> None:
+    """Each snapshot in order, skipping those up to date; after one is rebuilt, every later one is too
+    (its drift and cluster names are judged against the one before it)."""
+    stamp = fingerprint(config_path())
     for key in keys:
+        snapshot = snapshot_date_of(key)
+        if not rebuild:
+            with stratify.warehouse() as con:
+                reason = why_rebuild(con, snapshot, stamp)
+            if reason is None:
+                say(f"==> snapshot {snapshot}: up to date (nothing on or before it loaded since), skipped")
+                outcome.skipped.append(snapshot.isoformat())
+                continue
+            say(f"==> snapshot {snapshot}: building ({reason})")
+            rebuild = True
         _execute(defs.resolve_job_def("snapshot_job"), instance, say, key, outcome, log)
         if not outcome.ok:
-            break
-    return outcome
+            return
+        with stratify.warehouse() as con:
+            record_build(con, snapshot, stamp)

@@ -7,7 +7,7 @@ import duckdb
 from pipelines.resources import StratifyResource
 
 
-def print_summary(stratify: StratifyResource, snapshots: list[str]) -> None:
+def print_summary(stratify: StratifyResource, snapshots: list[str], skipped: list[str] = ()) -> None:
     """Read the published file (read-only, as a BI tool would) and print customers per tier."""
     paths = stratify.paths
     with duckdb.connect(str(paths.tiers_db), read_only=True) as con:
@@ -16,7 +16,10 @@ def print_summary(stratify: StratifyResource, snapshots: list[str]) -> None:
     counts = dict(rows)
     total = sum(counts.values())
     not_profiled = counts.pop(None, 0)
-    print(f"\nStratify run complete. Snapshots built: {', '.join(snapshots)}")
+    built = [s for s in snapshots if s not in skipped]
+    print(f"\nStratify run complete. Snapshots built: {', '.join(built) or 'none'}")
+    if skipped:
+        print(f"Up to date, not rebuilt: {', '.join(skipped)} (stratify run --rebuild builds them anyway)")
     print(f"Customers per tier at {snapshot} ({total} customers):")
     for tier in stratify.config.segment.tier_names:
         n = counts.get(tier, 0)

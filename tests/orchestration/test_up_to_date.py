@@ -1,0 +1,65 @@
+"""Which snapshots `stratify run` skips: judged on a real warehouse's ledger and raw order lines."""
+
+from datetime import date, datetime
+
+import duckdb
+import pytest
+
+from pipelines.ingest.loader import OPS_DDL
+from pipelines.orchestration.up_to_date import fingerprint, record_build, why_rebuild
+
+SNAPSHOT = date(2025, 6, 30)
+
+
+@pytest.fixture
+def con(tmp_path):
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+        con.execute(OPS_DDL)
+        con.execute("CREATE SCHEMA raw")
+        con.execute("CREATE TABLE raw.pos (ordered_at TIMESTAMP, _loaded_at TIMESTAMP)")
+        con.execute("CREATE TABLE raw.ecommerce (ordered_at TIMESTAMP, _loaded_at TIMESTAMP)")
+        yield con
+
+
+def _land(con, source: str, ordered_at: str | None, accepted: int = 1) -> None:
+    """A file loaded now: its ledger row and, for order lines, one accepted line."""
+    con.execute("INSERT INTO ops.load_ledger (source, rows_accepted, loaded_at) VALUES (?, ?, ?)",
+                [source, accepted, datetime.now()])  # fmt: skip
+    if ordered_at and accepted:
+        con.execute(f"INSERT INTO raw.{source} VALUES (?, ?)", [ordered_at, datetime.now()])
+
+
+def test_never_built_and_changed_code_or_config_rebuild(con):
+    assert "not built" in why_rebuild(con, SNAPSHOT, "a")
+    record_build(con, SNAPSHOT, "a")
+    assert why_rebuild(con, SNAPSHOT, "a") is None
+    assert "changed" in why_rebuild(con, SNAPSHOT, "b")
+
+
+def test_orders_after_the_snapshot_keep_it_up_to_date(con):
+    record_build(con, SNAPSHOT, "a")
+    _land(con, "pos", "2025-07-02 09:00")  # more than a time zone's reach after the snapshot
+    _land(con, "ecommerce", "2025-06-01 09:00", accepted=0)  # quarantined whole: nothing loaded
+    assert why_rebuild(con, SNAPSHOT, "a") is None
+
+
+@pytest.mark.parametrize("ordered_at", ["2025-06-30 23:00", "2025-07-01 08:00", "2025-01-15 12:00"])
+def test_a_late_order_on_or_before_it_rebuilds_it(con, ordered_at):
+    record_build(con, SNAPSHOT, "a")
+    _land(con, "ecommerce", ordered_at)
+    assert why_rebuild(con, SNAPSHOT, "a").startswith("ecommerce orders of")
+
+
+def test_master_data_loaded_since_rebuilds_it(con):
+    record_build(con, SNAPSHOT, "a")
+    _land(con, "crm_customers", None)
+    assert why_rebuild(con, SNAPSHOT, "a") == "crm_customers loaded since it was built"
+
+
+def test_fingerprint_follows_the_config(tmp_path):
+    config = tmp_path / "stratify.yaml"
+    config.write_text("snapshots: {latest: 3}\n")
+    first = fingerprint(config)
+    assert fingerprint(config) == first
+    config.write_text("snapshots: {latest: 4}\n")
+    assert fingerprint(config) != first
