@@ -59,10 +59,12 @@ def test_make_ui_serves_the_asset_graph(home, tmp_path):
         assert keys["marts/customer_features"] == "transform"
         assert keys["publish/customer_tiers"] == "publish"
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
+        # Ctrl-C, as a user stops `make ui`. Shutting the services down can outlast a loaded CI machine's
+        # patience; then the group is killed (shutdown time is not what this test is about).
+        os.killpg(server.pid, signal.SIGINT)
         try:
             server.wait(timeout=60)
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
-            raise
+            server.wait(timeout=30)
         log.close()

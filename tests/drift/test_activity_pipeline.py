@@ -4,9 +4,8 @@ shift: ingest plus the snapshot job for Nov and Dec 2025, with a webhook receive
 The shift starts 60 days before the end (early November), so the Nov snapshot (compared with October's orders:
 no earlier snapshot is built) is where it shows, and Dec (compared with Nov) must stay quiet.
 
-steady: six consecutive monthly periods. Building six feature snapshots would take minutes, so activity drift
-is computed with the stage's own functions over a warehouse that only went through ingestion and the dbt load
-models; the shift test keeps the end-to-end assertion.
+steady: six consecutive monthly snapshots (Jul to Dec 2025) through the whole pipeline with a webhook listening:
+no drift item of any kind (features, segments, model, activity) at the alert level and no alert sent.
 """
 
 import io
@@ -125,24 +124,48 @@ def test_shift_sends_exactly_one_alert_naming_country_and_app(shift, receiver):
     assert receiver.requests == posts
 
 
+STEADY = [date(2025, 7, 31), date(2025, 8, 31), date(2025, 9, 30), date(2025, 10, 31), NOV, DEC]
+
+
 @pytest.fixture(scope="module")
 def steady(tmp_path_factory):
-    """The steady demo, ingested and through the dbt load models once (no feature snapshots)."""
+    """The steady demo built for six consecutive monthly snapshots while a webhook listens."""
     home = tmp_path_factory.mktemp("activity_steady") / "home"
-    with pytest.MonkeyPatch.context() as mp:
-        _environment(mp, home)
-        generate(DemoSpec(scenario="steady"), home / "landing")
-        done = defs.resolve_job_def("ingest_job").execute_in_process(
-            instance=dg.DagsterInstance.ephemeral(), run_config=QUIET_LOGS
-        )
-        assert done.success
-        yield home
+    hook = Receiver()
+    hook.thread.start()
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            _environment(mp, home)
+            mp.setenv("STRATIFY_ALERT_WEBHOOK", hook.url)
+            generate(DemoSpec(scenario="steady"), home / "landing")
+            outcome = run_pipeline(
+                defs, dg.DagsterInstance.ephemeral(), StratifyResource(), (STEADY[0], STEADY[-1]), io.StringIO()
+            )
+            yield {"home": home, "outcome": outcome, "posts": list(hook.received)}
+    finally:
+        hook.server.shutdown()
+        hook.server.server_close()
 
 
-def test_steady_six_consecutive_months_raise_no_alert(steady):
+def test_steady_six_snapshots_send_no_alert_and_flag_nothing_at_error(steady):
+    assert steady["outcome"].ok, steady["outcome"].failures
+    assert steady["posts"] == []
+    with duckdb.connect(str(steady["home"] / "warehouse.duckdb"), read_only=True) as con:
+        sql = "SELECT DISTINCT snapshot_date FROM drift.drift_metrics ORDER BY 1"
+        built = [r[0] for r in con.execute(sql).fetchall()]
+        at_alert = con.execute("SELECT snapshot_date, metric, subject, value FROM drift.drift_metrics "
+                               "WHERE status = 'alert'").fetchall()  # fmt: skip
+        # ops.alerts only exists once an alert was needed
+        sql = "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'ops' AND table_name = 'alerts'"
+        alert_table = con.execute(sql).fetchall()[0][0]
+    assert built == STEADY and at_alert == [] and alert_table == 0
+
+
+def test_steady_activity_stays_far_from_the_alert_sizes(steady):
+    steady = steady["home"]
     drift = load_config(REPO / "stratify.yaml").drift
     assert drift.activity == DriftActivityConfig()  # the shipped defaults are what is tested
-    months = [date(2025, 7, 31), date(2025, 8, 31), date(2025, 9, 30), date(2025, 10, 31), NOV, DEC]
+    months = STEADY
     flagged, worst = [], {}
     with duckdb.connect(str(steady / "warehouse.duckdb"), read_only=True) as con:
         for reference, snapshot in zip(months, months[1:], strict=False):
