@@ -7,6 +7,7 @@ field's path, not deep inside a run.
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -511,6 +512,16 @@ def load_config(path: str | Path) -> StratifyConfig:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"Stratify config not found: {path} (set STRATIFY_CONFIG)")
+    stat = path.stat()
+    return _parse_config(path.resolve(), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=8)
+def _parse_config(path: Path, mtime_ns: int, size: int) -> StratifyConfig:
+    """One parse per version of the file: steps read the config many times, and it is frozen, so shared.
+
+    mtime and size are in the key so that an edited file is parsed again.
+    """
     raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     try:
         return StratifyConfig.model_validate(raw)
