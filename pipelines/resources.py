@@ -30,6 +30,12 @@ def stratify_home() -> Path:
     return Path(os.environ.get("STRATIFY_HOME", DEFAULT_HOME)).resolve()
 
 
+def table_exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
+    """Whether the warehouse has schema.name yet: stages read tables that an earlier first run creates."""
+    sql = "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?"
+    return con.execute(sql, [schema, name]).fetchall()[0][0] > 0
+
+
 def config_path() -> Path:
     """STRATIFY_CONFIG (default ./stratify.yaml, then the repository's copy)."""
     explicit = os.environ.get("STRATIFY_CONFIG")

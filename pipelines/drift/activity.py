@@ -28,6 +28,7 @@ from scipy import stats
 
 from pipelines.config import DriftActivityConfig
 from pipelines.drift.metrics import compare_numeric, status_of
+from pipelines.resources import table_exists
 
 ALL_MARKETS = "all"
 ORDER_VALUE, CHANNEL_SHARE = "order_value", "channel_share"
@@ -58,11 +59,7 @@ def reference_period(snapshot: date, reference: date | None, cadence: str) -> tu
 
 
 def has_orders_table(con: duckdb.DuckDBPyConnection) -> bool:
-    schema, name = TABLE.split(".")
-    found = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, name]
-    ).fetchall()[0][0]
-    return found > 0
+    return table_exists(con, *TABLE.split("."))
 
 
 def load_orders(con: duckdb.DuckDBPyConnection, start: date, end: date) -> pd.DataFrame:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from pipelines.resources import table_exists
+
 
 def _country_keys() -> pd.DataFrame:
     import phonenumbers
@@ -42,10 +44,7 @@ def _country_keys() -> pd.DataFrame:
 def ensure_reference_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create ref.countries (lower-cased name or code -> ISO alpha-2, calling code) once per warehouse."""
     con.execute("CREATE SCHEMA IF NOT EXISTS ref")
-    exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'ref' AND table_name = 'countries'"
-    ).fetchall()[0][0]
-    if exists:
+    if table_exists(con, "ref", "countries"):
         return
     con.register("_countries", _country_keys())
     con.execute(

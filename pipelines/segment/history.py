@@ -13,6 +13,8 @@ from datetime import date, timedelta
 import duckdb
 import pandas as pd
 
+from pipelines.resources import table_exists
+
 OUTCOMES_SQL = """
     select identity.customer_key,
            count(distinct lines.channel || ':' || lines.order_id)
@@ -47,15 +49,10 @@ def missing_snapshots(con: duckdb.DuckDBPyConnection, dates: list[date]) -> list
     Dates before the first order are left out: they would have no customers, and each build costs a dbt run.
     """
     built: set[date] = set()
-    if _exists(con, "marts", "customer_features"):  # not before the first snapshot run
+    if table_exists(con, "marts", "customer_features"):  # not before the first snapshot run
         built = {r[0] for r in con.execute("select distinct snapshot_date from marts.customer_features").fetchall()}
     first = con.execute("select min(order_date) from intermediate.int_orders__unified").fetchall()[0][0]
     return sorted({d for d in dates if d not in built and first is not None and d >= first})
-
-
-def _exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    sql = "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?"
-    return con.execute(sql, [schema, table]).fetchall()[0][0] > 0
 
 
 def read_features(con: duckdb.DuckDBPyConnection, snapshot: date) -> pd.DataFrame:

@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.config import SegmentConfig
+from pipelines.resources import table_exists
 from pipelines.segment.cluster_model import ClusterModel
 from pipelines.segment.registry import load_model, save_model
 from pipelines.segment.snapshot_fit import SnapshotFit, cluster_card, predictor_card
@@ -20,11 +21,7 @@ def previous_model(con: duckdb.DuckDBPyConnection, models: Path, snapshot: date)
     The segments table, not the folder listing, says which fit is live: a snapshot re-fitted with other
     parameters leaves its older folder behind, and only the version in the table is the one published.
     """
-    exists = con.execute(
-        "select count(*) from information_schema.tables where table_schema = 'segments' "
-        "and table_name = 'customer_segments'"
-    ).fetchall()[0][0]
-    if not exists:
+    if not table_exists(con, "segments", "customer_segments"):
         return None
     rows = con.execute(
         "select model_version from segments.customer_segments where snapshot_date = (select max(snapshot_date) "
