@@ -22,12 +22,15 @@ def prepare_warehouse(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _rule_context(con: duckdb.DuckDBPyConnection, config: StratifyConfig) -> RuleContext:
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _known_currencies AS "
-        "SELECT upper(?) AS currency UNION SELECT DISTINCT currency FROM raw.fx_rates",
-        [config.base_currency],
+    """Known currencies (the base one and those with FX rates) and stores, as loaded so far."""
+    currencies = [r[0] for r in con.execute("SELECT DISTINCT currency FROM raw.fx_rates").fetchall()]
+    stores = [r[0] for r in con.execute("SELECT DISTINCT store_id FROM raw.stores").fetchall()]
+    return RuleContext(
+        check_currency=True,
+        check_store="stores" in config.sources,
+        currencies=tuple(sorted({config.base_currency.upper(), *currencies})),
+        stores=tuple(sorted(stores)),
     )
-    return RuleContext(check_currency=True, check_store="stores" in config.sources)
 
 
 def load_source(

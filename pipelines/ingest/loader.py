@@ -14,8 +14,21 @@ import duckdb
 
 from pipelines.config import FileSet, SourceConfig
 from pipelines.ingest.contracts import Column, Contract
-from pipelines.ingest.readers import FILE_COLUMN, header_error, ident, peek_columns, read_as_text, sql_str
-from pipelines.ingest.rules import RuleContext, duplicate_reason, reason_expression, typed_expression
+from pipelines.ingest.readers import (
+    FILE_COLUMN,
+    header_error,
+    ident,
+    peek_columns,
+    read_as_text,
+    sql_str,
+)
+from pipelines.ingest.rules import (
+    RuleContext,
+    country_lookup,
+    duplicate_reason,
+    reason_expression,
+    typed_expression,
+)
 
 OPS_DDL = """
 CREATE SCHEMA IF NOT EXISTS ops;
@@ -69,99 +82,130 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _generated(req: LoadRequest) -> set[str]:
+    """Columns the file lacks that take the row's number in its file (exports without line ids)."""
+    return {
+        c.name
+        for c in req.contract.columns
+        if c.kind == "row_number" and c.name not in req.fileset.columns and c.name not in req.source.constants
+    }
+
+
 def _text_of(col: Column, req: LoadRequest) -> str:
-    """The file's text for a canonical column: its mapped column, a constant, the row number, or NULL."""
+    """The file's text for a canonical column: its mapped column, a constant, or NULL (row numbers come later)."""
     if col.name in req.fileset.columns:
         # Trimmed once here, with '' as NULL, so every rule and cast downstream sees clean text.
         return f"nullif(trim(CAST(f.{ident(req.fileset.columns[col.name])} AS VARCHAR)), '')"
     if col.name in req.source.constants:
         return sql_str(req.source.constants[col.name])
-    if col.kind == "row_number":
-        return "CAST(f.rowid - o.first_rowid + 1 AS VARCHAR)"
     return "CAST(NULL AS VARCHAR)"
 
 
-def _typed_sql(req: LoadRequest) -> str:
-    """SQL over `_file`: `_seq` (rowid), `_file_path`, `_row` (in its file), texts `_t_<col>`, typed columns."""
-    contract = req.contract
-    texts = ", ".join(f"{_text_of(c, req)} AS _t_{c.name}" for c in contract.columns)
-    country = next((c.name for c in contract.columns if c.kind == "country"), None)
-    join = (
-        f"LEFT JOIN ref.countries _rc ON _rc.key = lower(_t_{country})"
-        if country
-        else "LEFT JOIN (SELECT NULL AS alpha2, NULL AS calling_code) _rc ON false"
-    )
-    typed = ", ".join(f"{typed_expression(c, req.fileset)} AS {c.name}" for c in contract.columns)
-    text_names = ", ".join(f"_t_{c}" for c in contract.names)
-    rows = (
-        f"SELECT f.rowid AS _seq, f.{FILE_COLUMN} AS _file_path, f.rowid - o.first_rowid + 1 AS _row, {texts} "
-        f"FROM _file f JOIN _offsets o ON f.{FILE_COLUMN} = o.file"
-    )
-    return f"SELECT _seq, _file_path, _row, {text_names}, {typed} FROM ({rows}) {join}"
-
-
-def _earlier_keys(req: LoadRequest) -> str:
-    """Keys of this source already loaded from earlier files, as a SQL relation over `judged`.
-
-    Only event sources (order lines) are checked across loads: master data (CRM, stores, FX) is re-sent
-    on purpose and its latest version wins in staging. Lines are looked up only within the batch's own
-    time span, so the check reads a sliver of a large raw table instead of all of it.
-    """
-    contract = req.contract
-    key = ", ".join(contract.key)
-    if not contract.is_event:
-        return f"SELECT {key} FROM raw.{contract.source} WHERE false"
-    return (
-        f"SELECT DISTINCT {key} FROM raw.{contract.source} "
-        "WHERE ordered_at BETWEEN (SELECT min(ordered_at) FROM judged) AND (SELECT max(ordered_at) FROM judged)"
-    )
-
-
-def _find_rejects(con: duckdb.DuckDBPyConnection, req: LoadRequest) -> None:
-    """Temp table `_rejected` (_seq, _file_path, _row, _reason): each row that broke a rule, with the first.
-
-    Only the (few) rejected rows are materialised; accepted rows are cast again straight into raw, which
-    costs less than writing every row to a wide temporary table first.
-    """
-    contract = req.contract
-    key = ", ".join(f"j.{k}" for k in contract.key)
-    key_match = " AND ".join(f"e.{k} = j.{k}" for k in contract.key)
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _rejected AS
-        WITH judged AS (
-            SELECT *, {reason_expression(contract, req.rules)} AS _first_reason FROM ({_typed_sql(req)})
-        ),
-        earlier AS ({_earlier_keys(req)}),
-        reasons AS (
-            SELECT j._seq, j._file_path, j._row,
-                   CASE WHEN j._first_reason IS NOT NULL THEN j._first_reason
-                        WHEN e.{contract.key[0]} IS NOT NULL
-                          OR row_number() OVER (PARTITION BY j._first_reason IS NULL, {key} ORDER BY j._seq) > 1
-                        THEN '{duplicate_reason(contract)}'
-                   END AS _reason
-            FROM judged j LEFT JOIN earlier e ON {key_match}
-        )
-        SELECT * FROM reasons WHERE _reason IS NOT NULL
-    """)
-
-
 def _masked_record(req: LoadRequest, found: list[str]) -> str:
-    """The original record as JSON, with the values of PII columns masked (quarantine is in the warehouse)."""
+    """The original record (`_file f`) as JSON, with PII values masked (quarantine is in the warehouse)."""
     pii = {
         req.fileset.columns[c.name]
         for c in req.contract.columns
         if c.kind.startswith("pii_") and c.name in req.fileset.columns
     }
-    masked = "CASE WHEN f.{c} IS NULL THEN NULL ELSE '***' END"
+    masked = "CASE WHEN {v} IS NULL THEN NULL ELSE '***' END"
     fields = ", ".join(
-        f"{ident(col)} := " + (masked.format(c=ident(col)) if col in pii else f"CAST(f.{ident(col)} AS VARCHAR)")
+        f"{ident(col)} := " + (masked if col in pii else "CAST({v} AS VARCHAR)").format(v=f"f.{ident(col)}")
         for col in found
     )
     return f"to_json(struct_pack({fields}))::VARCHAR"
 
 
+def _judge(con: duckdb.DuckDBPyConnection, req: LoadRequest) -> None:
+    """Type and judge every row of the batch's text (`_file`) once, into `_judged`.
+
+    `_judged` holds each row's `_seq` (rowid in `_file`), file, row number in its file, typed columns and
+    first broken rule. Row numbers come from `_file`, a plain scan that DuckDB writes in file order;
+    everything after carries `_seq` explicitly, so no later step depends on the order rows are written in.
+    """
+    contract = req.contract
+    texts = ", ".join(f"{_text_of(c, req)} AS _t_{c.name}" for c in contract.columns)
+    country = next((c.name for c in contract.columns if c.kind == "country"), None)
+    if country:
+        rows = con.execute("SELECT key, alpha2, calling_code FROM ref.countries").fetchall()
+        alpha2, calling_code = country_lookup(f"_t_{country}", rows)
+    else:
+        alpha2, calling_code = "NULL", "CAST(NULL AS INTEGER)"
+    typed = ", ".join(f"{typed_expression(c, req.fileset)} AS {c.name}" for c in contract.columns)
+    reason = reason_expression(contract, req.rules, skip_required=_generated(req))
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _judged AS
+        WITH texts AS (
+            SELECT f.rowid AS _seq, f.{FILE_COLUMN} AS _file_path, f.rowid - o.first_rowid + 1 AS _row, {texts}
+            FROM _file f JOIN _offsets o ON f.{FILE_COLUMN} = o.file
+        ),
+        located AS (SELECT *, {alpha2} AS _rc_alpha2, {calling_code} AS _rc_calling_code FROM texts),
+        typed AS (SELECT *, {typed} FROM located)
+        SELECT _seq, _file_path, _row, {", ".join(contract.names)}, {reason} AS _first_reason FROM typed
+    """)
+
+
+def _rows_sql(req: LoadRequest) -> str:
+    """`_judged` with generated row-number columns filled in."""
+    generated = _generated(req)
+    cols = ", ".join(
+        f"CAST(_row AS {c.sql_type}) AS {c.name}" if c.name in generated else c.name for c in req.contract.columns
+    )
+    return f"SELECT _seq, _file_path, _row, {cols}, _first_reason FROM _judged"
+
+
+def _earlier_keys(con: duckdb.DuckDBPyConnection, req: LoadRequest) -> str | None:
+    """Keys of this source loaded from earlier files in the batch's time span, as SQL; None if there are none.
+
+    Only event sources (order lines) are checked across loads: master data (CRM, stores, FX) is re-sent
+    on purpose and its latest version wins in staging. Lines are looked up only within the batch's own
+    time span, so the check reads a sliver of a large raw table, and is skipped when that sliver is empty.
+    """
+    contract = req.contract
+    if not contract.is_event:
+        return None
+    span = "BETWEEN (SELECT min(ordered_at) FROM _judged) AND (SELECT max(ordered_at) FROM _judged)"
+    stored = con.execute(f"SELECT count(*) FROM raw.{contract.source} WHERE ordered_at {span}").fetchall()[0][0]
+    if not stored:
+        return None
+    return f"SELECT DISTINCT {', '.join(contract.key)} FROM raw.{contract.source} WHERE ordered_at {span}"
+
+
+def _find_rejects(con: duckdb.DuckDBPyConnection, req: LoadRequest) -> None:
+    """Temp table `_rejected` (_seq, _file_path, _row, _reason): each row that broke a rule, with the first.
+
+    A valid row whose key came earlier in the batch, or in an earlier load, is a duplicate. Keys are
+    grouped first and only repeated ones are ranked: ranking every row would sort the whole batch.
+    """
+    contract = req.contract
+    rows = _rows_sql(req)
+    key = ", ".join(contract.key)
+    match = " AND ".join(f"e.{k} = v.{k}" for k in contract.key)
+    duplicate = f"'{duplicate_reason(contract)}' AS _reason"
+    valid = f"SELECT _seq, _file_path, _row, {key} FROM ({rows}) WHERE _first_reason IS NULL"
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _rejected AS SELECT _seq, _file_path, _row, _first_reason AS _reason "
+        f"FROM ({rows}) WHERE _first_reason IS NOT NULL"
+    )
+    con.execute(f"""
+        INSERT INTO _rejected
+        SELECT _seq, _file_path, _row, {duplicate} FROM (
+            SELECT v.*, row_number() OVER (PARTITION BY {key} ORDER BY v._seq) AS n
+            FROM ({valid}) v SEMI JOIN (SELECT {key} FROM ({valid}) GROUP BY ALL HAVING count(*) > 1) e ON {match}
+        ) WHERE n > 1
+    """)
+    earlier = _earlier_keys(con, req)
+    if earlier:
+        con.execute(f"""
+            INSERT INTO _rejected
+            SELECT v._seq, v._file_path, v._row, {duplicate} FROM ({valid}) v SEMI JOIN ({earlier}) e ON {match}
+            WHERE v._seq NOT IN (SELECT _seq FROM _rejected)
+        """)
+
+
 def _insert_rows(con: duckdb.DuckDBPyConnection, req: LoadRequest, found: list[str]) -> dict[str, FileLoad]:
     """Insert the batch's accepted rows and quarantine the rest; the outcome per file."""
+    _judge(con, req)
     _find_rejects(con, req)
     stored = ", ".join(c.name for c in req.contract.columns)
     # Rows carry their file and row number, so raw needs no order: letting both threads write saves ~20%.
@@ -169,7 +213,7 @@ def _insert_rows(con: duckdb.DuckDBPyConnection, req: LoadRequest, found: list[s
     try:
         con.execute(
             f"INSERT INTO raw.{req.contract.source} SELECT {stored}, _file_path, _row, ?, now()::TIMESTAMP "
-            f"FROM ({_typed_sql(req)}) WHERE _seq NOT IN (SELECT _seq FROM _rejected)",
+            f"FROM ({_rows_sql(req)}) WHERE _first_reason IS NULL AND _seq NOT IN (SELECT _seq FROM _rejected)",
             [req.load_id],
         )
     finally:

@@ -41,7 +41,12 @@ def peek_columns(path: Path, fileset: FileSet) -> list[str]:
     return list(json.loads(first).keys()) if first.strip() else []
 
 
-def _scan(paths: list[Path], fileset: FileSet) -> str:
+def scan(paths: list[Path], fileset: FileSet, found: list[str]) -> str:
+    """A table function reading the files as text, with each row's file in FILE_COLUMN.
+
+    JSON lines are read with their keys given as VARCHAR: letting DuckDB infer a schema over every
+    line costs more than reading the values.
+    """
     files = "[" + ", ".join(sql_str(p) for p in paths) + "]"
     tag = f"filename={sql_str(FILE_COLUMN)}"
     if fileset.format == "csv":
@@ -53,7 +58,23 @@ def _scan(paths: list[Path], fileset: FileSet) -> str:
         )
     if fileset.format == "parquet":
         return f"read_parquet({files}, union_by_name=true, {tag})"
-    return f"read_json({files}, format='newline_delimited', union_by_name=true, sample_size=-1, {tag})"
+    columns = "{" + ", ".join(f"{sql_str(c)}: 'VARCHAR'" for c in found) + "}"
+    return f"read_json({files}, format='newline_delimited', columns={columns}, {tag})"
+
+
+def batch_columns(con: duckdb.DuckDBPyConnection, paths: list[Path], fileset: FileSet) -> list[str]:
+    """The files' own column names, in order: their union over the batch.
+
+    JSON lines name their keys on every line; the first line of each file stands for the file, as it
+    does for the header check.
+    """
+    if fileset.format == "jsonl":
+        found: dict[str, None] = {}
+        for path in paths:
+            found.update(dict.fromkeys(peek_columns(path, fileset)))
+        return list(found)
+    described = con.execute(f"DESCRIBE SELECT * FROM {scan(paths, fileset, [])}").fetchall()
+    return [row[0] for row in described if row[0] != FILE_COLUMN]
 
 
 def read_as_text(con: duckdb.DuckDBPyConnection, paths: list[Path], fileset: FileSet) -> list[str]:
@@ -62,12 +83,28 @@ def read_as_text(con: duckdb.DuckDBPyConnection, paths: list[Path], fileset: Fil
     A temp table's rowids follow insertion order but start at an offset, so a row's number within its
     file is `rowid - _offsets.first_rowid + 1`.
     """
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _file AS SELECT * FROM {_scan(paths, fileset)}")
+    found = batch_columns(con, paths, fileset)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _file AS SELECT * FROM {scan(paths, fileset, found)}")
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _offsets AS SELECT {FILE_COLUMN} AS file, min(rowid) AS first_rowid, "
-        f"count(*) AS rows_read FROM _file GROUP BY 1"
+        f"max(rowid) AS last_rowid, count(*) AS rows_read FROM _file GROUP BY 1"
     )
-    return [row[0] for row in con.execute("DESCRIBE _file").fetchall() if row[0] != FILE_COLUMN]
+    _check_file_order(con, [str(p) for p in paths])
+    return found
+
+
+def _check_file_order(con: duckdb.DuckDBPyConnection, paths: list[str]) -> None:
+    """Fail loudly unless `_file` holds each file's rows together, files in the order given.
+
+    Row numbers rest on a plain scan being written in file order (DuckDB's preserve_insertion_order);
+    a load that cannot show it stops instead of recording wrong lineage.
+    """
+    spans = con.execute("SELECT file, first_rowid, last_rowid, rows_read FROM _offsets ORDER BY 2").fetchall()
+    present = {file for file, *_ in spans}
+    in_order = [file for file, *_ in spans] == [p for p in paths if p in present]
+    together = all(last - first + 1 == rows for _, first, last, rows in spans)
+    if not (in_order and together):
+        raise RuntimeError(f"scan order lost reading {paths[0]} and {len(paths) - 1} more files: row numbers unknown")
 
 
 def header_error(path: Path, found: list[str], mapping: dict[str, str]) -> str | None:

@@ -8,7 +8,7 @@ import pytest
 from pipelines.config import SourceConfig
 from pipelines.ingest.contracts import CONTRACTS
 from pipelines.ingest.load_source import prepare_warehouse
-from pipelines.ingest.loader import LoadRequest, load_file
+from pipelines.ingest.loader import LoadRequest, load_file, load_files
 from pipelines.ingest.reconcile import unreconciled_files
 from pipelines.ingest.rules import RuleContext
 
@@ -34,6 +34,9 @@ POS = SourceConfig.model_validate(
 )
 
 
+RULES = RuleContext(check_currency=True, check_store=True, currencies=("EUR", "GBP"), stores=("S1",))
+
+
 @pytest.fixture
 def con(tmp_path):
     connection = duckdb.connect(str(tmp_path / "w.duckdb"))
@@ -42,14 +45,12 @@ def con(tmp_path):
         "INSERT INTO raw.stores (store_id, country, timezone, currency) VALUES ('S1', 'DE', 'Europe/Berlin', 'EUR')"
     )
     connection.execute("INSERT INTO raw.fx_rates VALUES ('2025-01-01', 'GBP', 1.17, 'f', 1, 'l', now())")
-    connection.execute("CREATE TEMP TABLE _known_currencies AS SELECT 'EUR' AS currency UNION SELECT 'GBP'")
     yield connection
     connection.close()
 
 
 def _load(con, path, source=POS, load_id="load-1"):
-    rules = RuleContext(check_currency=True, check_store=True)
-    return load_file(con, LoadRequest(path, CONTRACTS["pos"], source, source.files[0], rules, load_id))
+    return load_file(con, LoadRequest(path, CONTRACTS["pos"], source, source.files[0], RULES, load_id))
 
 
 def _write(path, body, header=HEADER):
@@ -89,7 +90,38 @@ def test_bad_rows_are_quarantined_with_the_rule_they_broke(con, tmp_path):
     }
     record = json.loads(con.execute("SELECT raw_record FROM ops.quarantine WHERE row_number = 2").fetchall()[0][0])
     assert record["unit_price"] == "abc" and record["receipt_id"] == "R1"
+    duplicate = json.loads(con.execute("SELECT raw_record FROM ops.quarantine WHERE row_number = 7").fetchall()[0][0])
+    assert duplicate == dict(
+        zip(HEADER.strip().split(","), "S1,R1,1,2025-01-01 10:00:00,L1,a,shoes,1,2.50,0,EUR,0".split(","), strict=True)
+    )
     assert con.execute("SELECT order_id, _row_number FROM raw.pos").fetchall() == [("R1", 1)]
+    assert unreconciled_files(con, "pos") == []
+
+
+def test_files_loaded_together_keep_their_own_row_numbers_and_records(con, tmp_path):
+    line = "S1,R{},{},2025-01-0{} 10:00:00,L1,a,shoes,1,2.50,0,EUR,0\n"
+    first = _write(tmp_path / "pos_1.csv", line.format(1, 1, 1) + line.format(1, 2, 1) + line.format(2, 1, 1))
+    second = _write(  # row 2 repeats a line of the first file, row 3 its own row 1; row 4 breaks a rule
+        tmp_path / "pos_2.csv",
+        line.format(3, 1, 2) + line.format(1, 2, 1) + line.format(3, 1, 2) + "S1,R4,1,x,L1,a,shoes,1,2.50,0,EUR,0\n",
+    )
+    loads = load_files(con, [LoadRequest(p, CONTRACTS["pos"], POS, POS.files[0], RULES, "l") for p in (first, second)])
+    assert [(f.rows_read, f.rows_accepted, f.rows_quarantined) for f in loads] == [(3, 3, 0), (4, 1, 3)]
+    raw = con.execute("SELECT _source_file, _row_number, order_id, line_number FROM raw.pos ORDER BY 1, 2").fetchall()
+    assert raw == [
+        (str(first), 1, "R1", 1),
+        (str(first), 2, "R1", 2),
+        (str(first), 3, "R2", 1),
+        (str(second), 1, "R3", 1),
+    ]
+    quarantined = con.execute("SELECT path, row_number, reason, raw_record FROM ops.quarantine ORDER BY 2").fetchall()
+    assert [(p, n, r) for p, n, r, _ in quarantined] == [
+        (str(second), 2, "duplicate line key"),
+        (str(second), 3, "duplicate line key"),
+        (str(second), 4, "unparseable date in ordered_at"),
+    ]
+    assert [json.loads(q[3])["receipt_id"] for q in quarantined] == ["R1", "R3", "R4"]
+    assert json.loads(quarantined[0][3])["line_no"] == "2" and json.loads(quarantined[2][3])["sold_at"] == "x"
     assert unreconciled_files(con, "pos") == []
 
 
@@ -159,8 +191,7 @@ def test_pii_is_hashed_and_masked(con, tmp_path):
         encoding="utf-8",
     )
     con.execute("SET VARIABLE pii_salt = 'pepper'")
-    rules = RuleContext(check_currency=True, check_store=True)
-    load = load_file(con, LoadRequest(f, CONTRACTS["crm_customers"], crm, crm.files[0], rules, "l"))
+    load = load_file(con, LoadRequest(f, CONTRACTS["crm_customers"], crm, crm.files[0], RULES, "l"))
     assert (load.rows_accepted, load.rows_quarantined) == (1, 1)
     email_hash, phone_hash, country = con.execute(
         "SELECT email_hash, phone_hash, country FROM raw.crm_customers"
