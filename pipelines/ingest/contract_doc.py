@@ -34,6 +34,9 @@ How a file is loaded:
 - Currencies must be the base currency or appear in `fx_rates`; POS store ids must exist in `stores`
   when the stores source is configured.
 - `line_number` may be left unmapped for exports with one row per line: the row's number in its file is used.
+- An order line's key (`order_id`, `line_number`) is loaded once: a line repeating a key already loaded, or
+  seen earlier in the same load, is quarantined as `duplicate line key`. Master data (stores, FX rates, CRM)
+  may be re-sent; staging keeps the latest load of each key.
 """
 
 

@@ -155,20 +155,19 @@ def _rows_sql(req: LoadRequest) -> str:
 
 
 def _earlier_keys(con: duckdb.DuckDBPyConnection, req: LoadRequest) -> str | None:
-    """Keys of this source loaded from earlier files in the batch's time span, as SQL; None if there are none.
+    """The source's raw table as a relation of keys loaded before, or None when it holds no row yet.
 
     Only event sources (order lines) are checked across loads: master data (CRM, stores, FX) is re-sent
-    on purpose and its latest version wins in staging. Lines are looked up only within the batch's own
-    time span, so the check reads a sliver of a large raw table, and is skipped when that sliver is empty.
+    on purpose and its latest version wins in staging. Every stored line is checked, not only those near
+    the batch's dates, so an order line's key is in raw at most once and staging need not de-duplicate
+    (a re-sent line with a corrected timestamp is a duplicate too).
     """
     contract = req.contract
     if not contract.is_event:
         return None
-    span = "BETWEEN (SELECT min(ordered_at) FROM _judged) AND (SELECT max(ordered_at) FROM _judged)"
-    stored = con.execute(f"SELECT count(*) FROM raw.{contract.source} WHERE ordered_at {span}").fetchall()[0][0]
-    if not stored:
+    if not con.execute(f"SELECT count(*) FROM raw.{contract.source}").fetchall()[0][0]:
         return None
-    return f"SELECT DISTINCT {', '.join(contract.key)} FROM raw.{contract.source} WHERE ordered_at {span}"
+    return f"SELECT {', '.join(contract.key)} FROM raw.{contract.source}"
 
 
 def _find_rejects(con: duckdb.DuckDBPyConnection, req: LoadRequest) -> None:

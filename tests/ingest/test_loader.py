@@ -125,6 +125,15 @@ def test_files_loaded_together_keep_their_own_row_numbers_and_records(con, tmp_p
     assert unreconciled_files(con, "pos") == []
 
 
+def test_a_line_resent_in_a_later_load_is_a_duplicate_even_with_another_date(con, tmp_path):
+    line = "S1,R1,1,{},L1,a,shoes,1,2.50,0,EUR,0\n"
+    assert _load(con, _write(tmp_path / "pos_1.csv", line.format("2025-01-01 10:00:00"))).rows_accepted == 1
+    later = _load(con, _write(tmp_path / "pos_2.csv", line.format("2025-03-01 09:00:00")), load_id="load-2")
+    assert (later.rows_accepted, later.rows_quarantined) == (0, 1)
+    assert con.execute("SELECT reason FROM ops.quarantine").fetchall() == [("duplicate line key",)]
+    assert con.execute("SELECT ordered_at::VARCHAR FROM raw.pos").fetchall() == [("2025-01-01 10:00:00",)]
+
+
 def test_wrong_header_rejects_the_file_and_names_the_columns(con, tmp_path):
     f = _write(tmp_path / "pos_bad.csv", "S1,R1\n", header="store_id,receipt\n")
     load = _load(con, f)
