@@ -12,11 +12,7 @@
 with
 
 order_lines as (
-    select
-        *,
-        quantity > 0 and not is_return as is_sale,
-        cast(round(discount * fx_rate, 4) as {{ type_money() }}) as discount_base
-    from {{ ref('int_orders__unified') }}
+    select * from {{ ref('int_orders__unified') }}
 ),
 
 identity as (
@@ -39,46 +35,26 @@ snapshots as (
     from snapshot_dates
 ),
 
--- Lines collapsed to what the features tell apart (customer, order, day, country, category, return flag)
--- before the point-in-time join repeats them once per snapshot: about half as many rows to repeat.
-line_groups as (
+-- Point in time: only what happened on or before the snapshot date (each line once per snapshot it precedes).
+known_lines as (
     select
+        snapshots.snapshot_date,
         identity.customer_key,
         order_lines.channel,
         order_lines.order_id,
+        order_lines.ordered_at_utc,
         order_lines.order_date,
         order_lines.country_code,
         order_lines.category,
         order_lines.is_return,
-        min(order_lines.ordered_at_utc) as ordered_at_utc,
-        count(*) as lines,
-        sum(order_lines.net_amount_base) as net_base,
-        -- Gross spend (before discount) counts sale lines only, so its shares stay within 0..1 despite returns.
-        sum(
-            case when order_lines.is_sale then order_lines.net_amount_base + order_lines.discount_base else 0 end
-        ) as gross_base,
-        sum(case when order_lines.is_sale then order_lines.discount_base else 0 end) as discount_base
+        order_lines.net_amount_base,
+        order_lines.quantity > 0 and not order_lines.is_return as is_sale,
+        cast(round(order_lines.discount * order_lines.fx_rate, 4) as {{ type_money() }}) as discount_base,
+        order_lines.order_date >= snapshots.first_day as is_in_365d
     from order_lines
     inner join identity
         on order_lines.customer_id_kind = identity.id_kind and order_lines.customer_id = identity.id
-    group by
-        identity.customer_key,
-        order_lines.channel,
-        order_lines.order_id,
-        order_lines.order_date,
-        order_lines.country_code,
-        order_lines.category,
-        order_lines.is_return
-),
-
--- Point in time: only what happened on or before the snapshot date (each group once per snapshot it precedes).
-known_groups as (
-    select
-        snapshots.snapshot_date,
-        line_groups.*,
-        line_groups.order_date >= snapshots.first_day as is_in_365d
-    from line_groups
-    inner join snapshots on line_groups.order_date <= snapshots.snapshot_date
+    inner join snapshots on order_lines.order_date <= snapshots.snapshot_date
 ),
 
 known_orders as (
@@ -89,8 +65,8 @@ known_orders as (
         order_id,
         min(ordered_at_utc) as ordered_at_utc,
         min(order_date) as order_date,
-        sum(net_base) as order_net_base
-    from known_groups
+        sum(net_amount_base) as order_net_base
+    from known_lines
     group by snapshot_date, customer_key, channel, order_id
 ),
 
@@ -146,27 +122,28 @@ gap_statistics as (
     group by snapshot_date, customer_key
 ),
 
+-- Gross spend (before discount) counts sale lines only, so its shares stay within 0..1 despite returns.
 line_behaviour_365d as (
     select
         snapshot_date,
         customer_key,
-        sum(lines) as lines,
-        coalesce(sum(lines) filter (where is_return), 0) as return_lines,
+        count(*) as lines,
+        count(*) filter (where is_return) as return_lines,
         count(distinct channel) as distinct_channels,
-        sum(gross_base) as gross_base,
-        sum(discount_base) as discount_base,
+        sum(case when is_sale then net_amount_base + discount_base else 0 end) as gross_base,
+        sum(case when is_sale then discount_base else 0 end) as discount_base,
         {%- for channel in channels %}
-        sum(case when channel = '{{ channel }}' then gross_base else 0 end)
+        sum(case when is_sale and channel = '{{ channel }}' then net_amount_base + discount_base else 0 end)
             as gross_base_{{ channel }}{{ ',' if not loop.last }}
         {%- endfor %}
-    from known_groups
+    from known_lines
     where is_in_365d
     group by snapshot_date, customer_key
 ),
 
 category_spend_365d as (
-    select snapshot_date, customer_key, category, sum(net_base) as net_base
-    from known_groups
+    select snapshot_date, customer_key, category, sum(net_amount_base) as net_base
+    from known_lines
     where is_in_365d
     group by snapshot_date, customer_key, category
 ),
@@ -191,8 +168,8 @@ top_categories as (
 ),
 
 country_spend as (
-    select snapshot_date, customer_key, country_code, sum(net_base) as net_base
-    from known_groups
+    select snapshot_date, customer_key, country_code, sum(net_amount_base) as net_base
+    from known_lines
     where country_code is not null
     group by snapshot_date, customer_key, country_code
 ),
