@@ -6,7 +6,7 @@ from dagster_dbt import DbtCliResource, dbt_assets
 
 from pipelines.orchestration.partitions import ONE_PER_RUN, snapshot_date_of, snapshot_partitions
 from pipelines.resources import StratifyResource
-from pipelines.segment.training_features import missing_training_snapshots, snapshot_vars
+from pipelines.segment.training_features import build_snapshots, missing_training_snapshots, snapshot_vars
 from pipelines.transform import dbt_runs
 from pipelines.transform.project import DBT_EXECUTABLE, dbt_project, translator
 
@@ -42,12 +42,18 @@ def dbt_load_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, stra
 def dbt_snapshot_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, stratify: StratifyResource):
     """Point-in-time marts for one snapshot partition; the partition sets the dbt snapshot_date var.
 
-    The earlier snapshots the segment stage trains on are built in the same statement when missing.
+    The earlier snapshots the segment stage trains on are built in the same statement when missing, up to
+    `snapshots.dates_per_build` dates per statement; the rest first, in statements of their own.
     """
     stratify.export_dbt_env()
     snapshot = snapshot_date_of(context.partition_key)
     with stratify.warehouse() as con:  # closed before dbt opens the warehouse
         earlier = missing_training_snapshots(con, snapshot, stratify.config)
+    per_build = stratify.config.snapshots.dates_per_build
+    split = len(earlier) - min(len(earlier), per_build - 1)  # those before it do not fit the partition's statement
+    ahead, earlier = earlier[:split], earlier[split:]
+    for start in range(0, len(ahead), per_build):
+        build_snapshots(dbt, stratify, ahead[start : start + per_build], context.log.info)
     if earlier:
         context.log.info(f"also building training snapshots {', '.join(map(str, earlier))}")
     args = ["build", "--vars", snapshot_vars(snapshot, earlier)]
