@@ -112,7 +112,7 @@ order_gaps as (
     where previous_order_date is not null
 ),
 
-gap_statistics as (
+gap_statistics as {{ materialized_cte() }} (
     select
         snapshot_date,
         customer_key,
@@ -123,7 +123,7 @@ gap_statistics as (
 ),
 
 -- Gross spend (before discount) counts sale lines only, so its shares stay within 0..1 despite returns.
-line_behaviour_365d as (
+line_behaviour_365d as {{ materialized_cte() }} (
     select
         snapshot_date,
         customer_key,
@@ -161,7 +161,7 @@ ranked_categories as (
     where net_base > 0
 ),
 
-top_categories as (
+top_categories as {{ materialized_cte() }} (
     select snapshot_date, customer_key, category as top_category, spend_share as top_category_share
     from ranked_categories
     where spend_rank = 1
@@ -174,7 +174,7 @@ country_spend as (
     group by snapshot_date, customer_key, country_code
 ),
 
-home_markets as (
+home_markets as {{ materialized_cte() }} (
     select snapshot_date, customer_key, country_code as home_market
     from (
         select
@@ -204,7 +204,7 @@ ranked_orders as (
     from known_orders
 ),
 
-first_and_last_channels as (
+first_and_last_channels as {{ materialized_cte() }} (
     select
         snapshot_date,
         customer_key,
