@@ -41,7 +41,7 @@ def peek_columns(path: Path, fileset: FileSet) -> list[str]:
     return list(json.loads(first).keys()) if first.strip() else []
 
 
-def scan(paths: list[Path], fileset: FileSet, found: list[str]) -> str:
+def scan(paths: list[Path], fileset: FileSet, json_columns: list[str]) -> str:
     """A table function reading the files as text, with each row's file in FILE_COLUMN.
 
     JSON lines are read with their keys given as VARCHAR: letting DuckDB infer a schema over every
@@ -58,23 +58,17 @@ def scan(paths: list[Path], fileset: FileSet, found: list[str]) -> str:
         )
     if fileset.format == "parquet":
         return f"read_parquet({files}, union_by_name=true, {tag})"
-    columns = "{" + ", ".join(f"{sql_str(c)}: 'VARCHAR'" for c in found) + "}"
+    columns = "{" + ", ".join(f"{sql_str(c)}: 'VARCHAR'" for c in json_columns) + "}"
     return f"read_json({files}, format='newline_delimited', columns={columns}, {tag})"
 
 
-def batch_columns(con: duckdb.DuckDBPyConnection, paths: list[Path], fileset: FileSet) -> list[str]:
-    """The files' own column names, in order: their union over the batch.
-
-    JSON lines name their keys on every line; the first line of each file stands for the file, as it
-    does for the header check.
-    """
-    if fileset.format == "jsonl":
-        found: dict[str, None] = {}
-        for path in paths:
-            found.update(dict.fromkeys(peek_columns(path, fileset)))
-        return list(found)
-    described = con.execute(f"DESCRIBE SELECT * FROM {scan(paths, fileset, [])}").fetchall()
-    return [row[0] for row in described if row[0] != FILE_COLUMN]
+def json_keys(paths: list[Path], fileset: FileSet) -> list[str]:
+    """The union of the JSON lines files' keys, in order; each file's first line stands for the file, as it
+    does for the header check. CSV and Parquet scans find their columns themselves."""
+    found: dict[str, None] = {}
+    for path in paths:
+        found.update(dict.fromkeys(peek_columns(path, fileset)))
+    return list(found)
 
 
 def read_as_text(con: duckdb.DuckDBPyConnection, paths: list[Path], fileset: FileSet) -> list[str]:
@@ -83,14 +77,14 @@ def read_as_text(con: duckdb.DuckDBPyConnection, paths: list[Path], fileset: Fil
     A temp table's rowids follow insertion order but start at an offset, so a row's number within its
     file is `rowid - _offsets.first_rowid + 1`.
     """
-    found = batch_columns(con, paths, fileset)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _file AS SELECT * FROM {scan(paths, fileset, found)}")
+    keys = json_keys(paths, fileset) if fileset.format == "jsonl" else []
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _file AS SELECT * FROM {scan(paths, fileset, keys)}")
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _offsets AS SELECT {FILE_COLUMN} AS file, min(rowid) AS first_rowid, "
         f"max(rowid) AS last_rowid, count(*) AS rows_read FROM _file GROUP BY 1"
     )
     _check_file_order(con, [str(p) for p in paths])
-    return found
+    return [row[0] for row in con.execute("DESCRIBE _file").fetchall() if row[0] != FILE_COLUMN]
 
 
 def _check_file_order(con: duckdb.DuckDBPyConnection, paths: list[str]) -> None:

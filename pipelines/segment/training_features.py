@@ -35,10 +35,12 @@ def snapshot_vars(snapshot: date, earlier: list[date]) -> str:
 
 
 def build_snapshots(dbt: DbtCliResource, stratify: StratifyResource, dates: list[date], log: Callable) -> None:
-    """One dbt run of customer_features for all `dates`; the caller must hold no warehouse connection."""
-    if not dates:
-        return
-    stratify.export_dbt_env()
-    log(f"building marts.customer_features for training snapshots {', '.join(map(str, dates))} with dbt")
-    args = ["run", "--select", "customer_features", "--vars", snapshot_vars(dates[0], dates[1:]), "--quiet"]
-    dbt.cli(args, manifest=dbt_project.manifest_path).wait()
+    """customer_features for all `dates`, `snapshots.dates_per_build` per dbt run (memory bounds a statement);
+    the caller must hold no warehouse connection."""
+    per_build = stratify.config.snapshots.dates_per_build
+    for start in range(0, len(dates), per_build):
+        chunk = dates[start : start + per_build]
+        stratify.export_dbt_env()
+        log(f"building marts.customer_features for training snapshots {', '.join(map(str, chunk))} with dbt")
+        args = ["run", "--select", "customer_features", "--vars", snapshot_vars(chunk[0], chunk[1:]), "--quiet"]
+        dbt.cli(args, manifest=dbt_project.manifest_path).wait()

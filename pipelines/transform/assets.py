@@ -51,9 +51,8 @@ def dbt_snapshot_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, 
         earlier = missing_training_snapshots(con, snapshot, stratify.config)
     per_build = stratify.config.snapshots.dates_per_build
     split = len(earlier) - min(len(earlier), per_build - 1)  # those before it do not fit the partition's statement
-    ahead, earlier = earlier[:split], earlier[split:]
-    for start in range(0, len(ahead), per_build):
-        build_snapshots(dbt, stratify, ahead[start : start + per_build], context.log.info)
+    build_snapshots(dbt, stratify, earlier[:split], context.log.info)
+    earlier = earlier[split:]
     if earlier:
         context.log.info(f"also building training snapshots {', '.join(map(str, earlier))}")
     args = ["build", "--vars", snapshot_vars(snapshot, earlier)]
