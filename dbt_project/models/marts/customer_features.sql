@@ -4,6 +4,8 @@
         incremental_strategy='delete+insert',
         unique_key='snapshot_date',
         on_schema_change='fail',
+        pre_hook="{{ relax_insertion_order() }}",
+        post_hook="{{ restore_insertion_order() }}",
     )
 }}
 
