@@ -46,9 +46,12 @@ def test_flow_runs_raw_to_drift():
     graph = _graph()
     assert graph["marts/customer_features"]["deps"] == [
         "intermediate/int_customers__identity",
-        "intermediate/int_orders__unified",
+        "intermediate/int_orders__category_daily_totals",
+        "intermediate/int_orders__daily_totals",
         "staging/stg_crm_customers__customers",
     ]
+    for totals in ["int_orders__daily_totals", "int_orders__category_daily_totals"]:
+        assert graph[f"intermediate/{totals}"]["deps"] == ["intermediate/int_orders__unified"]
     assert "raw/pos" in graph["staging/stg_pos__order_lines"]["deps"]
     assert graph["raw/pos"]["deps"] == ["raw/fx_rates", "raw/stores"]
     assert graph["drift/drift_metrics"]["deps"] == ["intermediate/int_orders__unified", "segments/customer_segments"]

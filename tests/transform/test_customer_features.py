@@ -79,7 +79,7 @@ def _expected(lines: pd.DataFrame, snapshot: date) -> pd.DataFrame:
     out["median_days_between_orders"] = gaps.median()
 
     first = _ranked_first(orders, ["ordered_at", "channel", "order_id"], [True, True, True])
-    last = _ranked_first(orders, ["ordered_at", "channel", "order_id"], [False, True, True])
+    last = _ranked_first(orders, ["ordered_at", "channel", "order_id"], [False, False, False])
     out["first_channel"] = first.set_index("customer_key")["channel"]
     out["last_channel"] = last.set_index("customer_key")["channel"]
     return out

@@ -1,5 +1,6 @@
-"""int_orders__unified is incremental: loading one more month converts only the new lines, and the
-result equals building everything at once."""
+"""int_orders__unified and the order totals built from it are incremental: loading one more month
+converts only the new lines and re-adds only the days they touch, and the result equals building
+everything at once."""
 
 import shutil
 
@@ -20,10 +21,20 @@ def _ingest(home, monkeypatch):
     run_job("ingest_job")
 
 
-def _unified(home) -> pd.DataFrame:
+def _table(home, name: str, key: list[str]) -> pd.DataFrame:
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
-        frame = con.execute("SELECT * FROM intermediate.int_orders__unified").df()
-    return frame.sort_values(["channel", "order_id", "line_number"]).reset_index(drop=True)
+        frame = con.execute(f"SELECT * FROM intermediate.{name}").df()
+    return frame.sort_values(key).reset_index(drop=True)
+
+
+def _unified(home) -> pd.DataFrame:
+    return _table(home, "int_orders__unified", ["channel", "order_id", "line_number"])
+
+
+TOTALS = {
+    "int_orders__daily_totals": ["channel", "order_id", "order_date", "customer_id_kind", "customer_id"],
+    "int_orders__category_daily_totals": ["customer_id_kind", "customer_id", "order_date", "category"],
+}
 
 
 def test_one_more_month_converts_only_new_lines_and_matches_a_full_build(tmp_path, monkeypatch):
@@ -43,6 +54,7 @@ def test_one_more_month_converts_only_new_lines_and_matches_a_full_build(tmp_pat
 
     _ingest(stepwise, monkeypatch)
     before = _unified(stepwise)
+    totals_before = {name: _table(stepwise, name, key) for name, key in TOTALS.items()}
     for path in held.rglob("*"):
         if path.is_file():
             path.rename(stepwise / path.relative_to(held))
@@ -58,3 +70,16 @@ def test_one_more_month_converts_only_new_lines_and_matches_a_full_build(tmp_pat
     assert (untouched["_converted_at"] == untouched["_converted_at_after"]).all()
     audit = ["_loaded_at", "_converted_at"]
     pd.testing.assert_frame_equal(after.drop(columns=audit), full.drop(columns=audit))
+
+    # The totals were re-added only for days with (re)converted lines, and equal a build from scratch.
+    rebuilt_days = set(after.loc[after["_converted_at"] > before["_converted_at"].max(), "order_date"])
+    for name, key in TOTALS.items():
+        stepped, whole = _table(stepwise, name, key), _table(at_once, name, key)
+        audit = ["_converted_at", "_added_at"]
+        pd.testing.assert_frame_equal(stepped.drop(columns=audit), whole.drop(columns=audit))
+        first_run = totals_before[name]["_added_at"].max()
+        rebuilt = stepped["order_date"].isin(rebuilt_days)
+        assert rebuilt.any() and (stepped.loc[rebuilt, "_added_at"] > first_run).all()
+        kept = stepped[~rebuilt].merge(totals_before[name], on=key, suffixes=("", "_before"))
+        assert len(kept) > 0.8 * len(totals_before[name]) and len(kept) == (~rebuilt).sum()
+        assert (kept["_added_at"] == kept["_added_at_before"]).all()

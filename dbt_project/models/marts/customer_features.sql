@@ -13,8 +13,12 @@
 
 with
 
-order_lines as (
-    select * from {{ ref('int_orders__unified') }}
+order_totals as (
+    select * from {{ ref('int_orders__daily_totals') }}
+),
+
+category_totals as (
+    select * from {{ ref('int_orders__category_daily_totals') }}
 ),
 
 identity as (
@@ -37,26 +41,27 @@ snapshots as (
     from snapshot_dates
 ),
 
--- Point in time: only what happened on or before the snapshot date (each line once per snapshot it precedes).
-known_lines as (
+-- Point in time: only what happened on or before the snapshot date (each order's day once per snapshot it
+-- precedes). Lines come added up per order and day (int_orders__daily_totals), so this joins orders.
+known_order_days as (
     select
         snapshots.snapshot_date,
         identity.customer_key,
-        order_lines.channel,
-        order_lines.order_id,
-        order_lines.ordered_at_utc,
-        order_lines.order_date,
-        order_lines.country_code,
-        order_lines.category,
-        order_lines.is_return,
-        order_lines.net_amount_base,
-        order_lines.quantity > 0 and not order_lines.is_return as is_sale,
-        cast(round(order_lines.discount * order_lines.fx_rate, 4) as {{ type_money() }}) as discount_base,
-        order_lines.order_date >= snapshots.first_day as is_in_365d
-    from order_lines
+        order_totals.channel,
+        order_totals.order_id,
+        order_totals.ordered_at_utc,
+        order_totals.order_date,
+        order_totals.country_code,
+        order_totals.line_count,
+        order_totals.return_line_count,
+        order_totals.net_amount_base,
+        order_totals.gross_sale_amount_base,
+        order_totals.sale_discount_base,
+        order_totals.order_date >= snapshots.first_day as is_in_365d
+    from order_totals
     inner join identity
-        on order_lines.customer_id_kind = identity.id_kind and order_lines.customer_id = identity.id
-    inner join snapshots on order_lines.order_date <= snapshots.snapshot_date
+        on order_totals.customer_id_kind = identity.id_kind and order_totals.customer_id = identity.id
+    inner join snapshots on order_totals.order_date <= snapshots.snapshot_date
 ),
 
 known_orders as (
@@ -68,7 +73,7 @@ known_orders as (
         min(ordered_at_utc) as ordered_at_utc,
         min(order_date) as order_date,
         sum(net_amount_base) as order_net_base
-    from known_lines
+    from known_order_days
     group by snapshot_date, customer_key, channel, order_id
 ),
 
@@ -129,25 +134,29 @@ line_behaviour_365d as {{ materialized_cte() }} (
     select
         snapshot_date,
         customer_key,
-        count(*) as lines,
-        count(*) filter (where is_return) as return_lines,
+        sum(line_count) as lines,
+        sum(return_line_count) as return_lines,
         count(distinct channel) as distinct_channels,
-        sum(case when is_sale then net_amount_base + discount_base else 0 end) as gross_base,
-        sum(case when is_sale then discount_base else 0 end) as discount_base,
+        sum(gross_sale_amount_base) as gross_base,
+        sum(sale_discount_base) as discount_base,
         {%- for channel in channels %}
-        sum(case when is_sale and channel = '{{ channel }}' then net_amount_base + discount_base else 0 end)
+        sum(case when channel = '{{ channel }}' then gross_sale_amount_base else 0 end)
             as gross_base_{{ channel }}{{ ',' if not loop.last }}
         {%- endfor %}
-    from known_lines
+    from known_order_days
     where is_in_365d
     group by snapshot_date, customer_key
 ),
 
 category_spend_365d as (
-    select snapshot_date, customer_key, category, sum(net_amount_base) as net_base
-    from known_lines
-    where is_in_365d
-    group by snapshot_date, customer_key, category
+    select snapshots.snapshot_date, identity.customer_key, category_totals.category,
+        sum(category_totals.net_amount_base) as net_base
+    from category_totals
+    inner join identity
+        on category_totals.customer_id_kind = identity.id_kind and category_totals.customer_id = identity.id
+    inner join snapshots
+        on category_totals.order_date >= snapshots.first_day and category_totals.order_date <= snapshots.snapshot_date
+    group by snapshots.snapshot_date, identity.customer_key, category_totals.category
 ),
 
 -- Shares are of the categories bought on balance: a category with more returns than purchases in the
@@ -171,7 +180,7 @@ top_categories as {{ materialized_cte() }} (
 
 country_spend as (
     select snapshot_date, customer_key, country_code, sum(net_amount_base) as net_base
-    from known_lines
+    from known_order_days
     where country_code is not null
     group by snapshot_date, customer_key, country_code
 ),
@@ -191,29 +200,14 @@ home_markets as {{ materialized_cte() }} (
     where spend_rank = 1
 ),
 
--- Orders placed at the same instant are ordered by channel name, so the pick is reproducible.
-ranked_orders as (
-    select
-        snapshot_date,
-        customer_key,
-        channel,
-        row_number() over (
-            partition by snapshot_date, customer_key order by ordered_at_utc, channel, order_id
-        ) as rank_from_first,
-        row_number() over (
-            partition by snapshot_date, customer_key order by ordered_at_utc desc, channel, order_id
-        ) as rank_from_last
-    from known_orders
-),
-
+-- Orders placed at the same instant are ordered by channel name and order id, so the pick is reproducible.
 first_and_last_channels as {{ materialized_cte() }} (
     select
         snapshot_date,
         customer_key,
-        max(case when rank_from_first = 1 then channel end) as first_channel,
-        max(case when rank_from_last = 1 then channel end) as last_channel
-    from ranked_orders
-    where rank_from_first = 1 or rank_from_last = 1
+        {{ value_at_min('channel', ['ordered_at_utc', 'channel', 'order_id']) }} as first_channel,
+        {{ value_at_max('channel', ['ordered_at_utc', 'channel', 'order_id']) }} as last_channel
+    from known_orders
     group by snapshot_date, customer_key
 ),
 
