@@ -36,6 +36,9 @@ MEMORY_LIMITS = {"50m": "3GB"}
 # Feature dates per statement: five at once ran out of the 3 GB cap at 50M lines (medians and distinct counts do
 # not spill), so the 50M run builds each snapshot date in a statement of its own.
 DATES_PER_BUILD = {"50m": 1}
+# Customer shares per customer_features statement: even one date ran out of the 3 GB cap at 50M lines in one
+# statement (2025-07-31, after 15 s); in two shares each took 16 s.
+CUSTOMER_BUCKETS = {"50m": 2}
 END = date(2026, 1, 1)  # last generated day; it is held out of the first run and landed for the second
 DAYS = 731  # so the first run sees the demo's default period, 2024-01-02 to 2025-12-31
 ORDER_SOURCES = ("pos", "ecommerce", "app", "marketplace")
@@ -44,7 +47,11 @@ STRATIFY = str(Path(sys.executable).with_name("stratify"))
 
 
 def bench_config(
-    home: Path, memory_limit: str | None, snapshots: int | None, dates_per_build: int | None = None
+    home: Path,
+    memory_limit: str | None,
+    snapshots: int | None,
+    dates_per_build: int | None = None,
+    customer_buckets: int | None = None,
 ) -> tuple[Path, dict]:
     """A copy of the config with the benchmark's overrides, validated by the pipeline's own loader."""
     from pipelines.config import load_config
@@ -57,6 +64,8 @@ def bench_config(
         data.setdefault("snapshots", {})["latest"] = snapshots
     if dates_per_build:
         data.setdefault("snapshots", {})["dates_per_build"] = dates_per_build
+    if customer_buckets:
+        data.setdefault("snapshots", {})["customer_buckets"] = customer_buckets
     path = home / "stratify.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     return path, load_config(path).warehouse.model_dump()
@@ -145,7 +154,9 @@ def benchmark(args: argparse.Namespace) -> dict:
     shutil.rmtree(home, ignore_errors=True)
     (home / "logs").mkdir(parents=True)
     memory_limit = args.memory_limit or MEMORY_LIMITS.get(args.scale)
-    config, warehouse = bench_config(home, memory_limit, args.snapshots, DATES_PER_BUILD.get(args.scale))
+    config, warehouse = bench_config(
+        home, memory_limit, args.snapshots, DATES_PER_BUILD.get(args.scale), CUSTOMER_BUCKETS.get(args.scale)
+    )
     env = bench_env(home, config)
     result: dict = {"scale": args.scale, "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "warehouse": warehouse}
     result["machine"] = report.machine_info()

@@ -81,6 +81,16 @@ class SnapshotConfig(_Strict):
             "in memory instead of spilling them); each extra statement costs a dbt start-up, about 7 s."
         ),
     )
+    customer_buckets: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description=(
+            "Shares of the customers customer_features builds one statement each (by a hash of customer_key). "
+            "Each statement holds 1/customer_buckets of the per-customer rows, so memory falls with it; each "
+            "extra statement costs a dbt start-up. 50M order lines at a 3 GB DuckDB limit need 2."
+        ),
+    )
 
 
 class RfmRule(_Strict):

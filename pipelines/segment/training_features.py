@@ -17,7 +17,7 @@ import duckdb
 from dagster_dbt import DbtCliResource
 
 from pipelines.config import StratifyConfig
-from pipelines.resources import StratifyResource
+from pipelines.resources import StratifyResource, table_exists
 from pipelines.segment import history
 from pipelines.segment.snapshot_fit import training_plan
 from pipelines.transform.project import dbt_project
@@ -29,18 +29,54 @@ def missing_training_snapshots(con: duckdb.DuckDBPyConnection, snapshot: date, c
     return history.missing_snapshots(con, [day for dates in plan.values() for day in dates])
 
 
-def snapshot_vars(snapshot: date, earlier: list[date]) -> str:
-    """The dbt vars that build `snapshot` and the `earlier` ones in one run of customer_features."""
-    return json.dumps({"snapshot_date": snapshot.isoformat(), "earlier_snapshots": [d.isoformat() for d in earlier]})
+def snapshot_vars(snapshot: date, earlier: list[date], bucket: int = 0, buckets: int = 1) -> str:
+    """The dbt vars that build `snapshot` and the `earlier` ones in one run of customer_features (for
+    customer share `bucket` of `buckets`)."""
+    return json.dumps(
+        {
+            "snapshot_date": snapshot.isoformat(),
+            "earlier_snapshots": [d.isoformat() for d in earlier],
+            "customer_bucket": bucket,
+            "customer_buckets": buckets,
+        }
+    )
+
+
+def run_buckets(
+    dbt: DbtCliResource, stratify: StratifyResource, dates: list[date], buckets: range, log: Callable
+) -> None:
+    """`dbt run` of customer_features for `dates`, one statement per customer bucket in `buckets`.
+
+    Bucket 0 clears the dates, later ones append. If a statement fails, the dates are deleted again: a date
+    holding only some buckets would otherwise pass for built (missing_snapshots) and train a model on part
+    of the customers. The caller must hold no warehouse connection.
+    """
+    total = stratify.config.snapshots.customer_buckets
+    try:
+        for bucket in buckets:
+            stratify.export_dbt_env()
+            share = f" (customer share {bucket + 1} of {total})" if total > 1 else ""
+            log(f"building marts.customer_features for {', '.join(map(str, dates))}{share} with dbt")
+            dbt_vars = snapshot_vars(dates[0], dates[1:], bucket, total)
+            args = ["run", "--select", "customer_features", "--vars", dbt_vars, "--quiet"]
+            dbt.cli(args, manifest=dbt_project.manifest_path).wait()
+    except Exception:
+        if total > 1:
+            clear_snapshots(stratify, dates)
+        raise
+
+
+def clear_snapshots(stratify: StratifyResource, dates: list[date]) -> None:
+    """Delete `dates` from marts.customer_features (a bucketed build that stopped part-way)."""
+    with stratify.warehouse() as con:
+        if table_exists(con, "marts", "customer_features"):
+            con.execute("delete from marts.customer_features where snapshot_date in (select unnest(?))", [dates])
 
 
 def build_snapshots(dbt: DbtCliResource, stratify: StratifyResource, dates: list[date], log: Callable) -> None:
-    """customer_features for all `dates`, `snapshots.dates_per_build` per dbt run (memory bounds a statement);
-    the caller must hold no warehouse connection."""
+    """customer_features for all `dates`, `snapshots.dates_per_build` per dbt run (memory bounds a statement)
+    and each in `snapshots.customer_buckets` statements; the caller must hold no warehouse connection."""
     per_build = stratify.config.snapshots.dates_per_build
     for start in range(0, len(dates), per_build):
         chunk = dates[start : start + per_build]
-        stratify.export_dbt_env()
-        log(f"building marts.customer_features for training snapshots {', '.join(map(str, chunk))} with dbt")
-        args = ["run", "--select", "customer_features", "--vars", snapshot_vars(chunk[0], chunk[1:]), "--quiet"]
-        dbt.cli(args, manifest=dbt_project.manifest_path).wait()
+        run_buckets(dbt, stratify, chunk, range(stratify.config.snapshots.customer_buckets), log)

@@ -6,7 +6,12 @@ from dagster_dbt import DbtCliResource, dbt_assets
 
 from pipelines.orchestration.partitions import ONE_PER_RUN, snapshot_date_of, snapshot_partitions
 from pipelines.resources import StratifyResource
-from pipelines.segment.training_features import build_snapshots, missing_training_snapshots, snapshot_vars
+from pipelines.segment.training_features import (
+    build_snapshots,
+    missing_training_snapshots,
+    run_buckets,
+    snapshot_vars,
+)
 from pipelines.transform import dbt_runs
 from pipelines.transform.project import DBT_EXECUTABLE, dbt_project, translator
 
@@ -43,19 +48,23 @@ def dbt_snapshot_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, 
     """Point-in-time marts for one snapshot partition; the partition sets the dbt snapshot_date var.
 
     The earlier snapshots the segment stage trains on are built in the same statement when missing, up to
-    `snapshots.dates_per_build` dates per statement; the rest first, in statements of their own.
+    `snapshots.dates_per_build` dates per statement; the rest first, in statements of their own. With
+    `snapshots.customer_buckets` > 1 the training snapshots are built first, whole, and the partition in
+    that many statements, the last one inside `dbt build` so its tests see every customer.
     """
     stratify.export_dbt_env()
     snapshot = snapshot_date_of(context.partition_key)
     with stratify.warehouse() as con:  # closed before dbt opens the warehouse
         earlier = missing_training_snapshots(con, snapshot, stratify.config)
-    per_build = stratify.config.snapshots.dates_per_build
+    buckets = stratify.config.snapshots.customer_buckets
+    per_build = stratify.config.snapshots.dates_per_build if buckets == 1 else 1
     split = len(earlier) - min(len(earlier), per_build - 1)  # those before it do not fit the partition's statement
     build_snapshots(dbt, stratify, earlier[:split], context.log.info)
     earlier = earlier[split:]
     if earlier:
         context.log.info(f"also building training snapshots {', '.join(map(str, earlier))}")
-    args = ["build", "--vars", snapshot_vars(snapshot, earlier)]
+    run_buckets(dbt, stratify, [snapshot], range(buckets - 1), context.log.info)
+    args = ["build", "--vars", snapshot_vars(snapshot, earlier, buckets - 1, buckets)]
     yield from dbt_runs.stream(context, dbt, args, stratify.config.warehouse)
 
 

@@ -1,10 +1,10 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
+        incremental_strategy=customer_features_strategy(),
         unique_key='snapshot_date',
         on_schema_change='fail',
-        pre_hook="{{ relax_insertion_order() }}",
+        pre_hook=["{{ relax_insertion_order() }}", "{{ clear_snapshot_dates() }}"],
         post_hook="{{ restore_insertion_order() }}",
     )
 }}
@@ -21,8 +21,11 @@ category_totals as (
     select * from {{ ref('int_orders__category_daily_totals') }}
 ),
 
+-- In buckets (var customer_buckets > 1) this statement's share of the customers; every step below
+-- follows from these ids.
 identity as (
     select * from {{ ref('int_customers__identity') }}
+    {{ customer_bucket_filter('customer_key') }}
 ),
 
 crm_customers as (
