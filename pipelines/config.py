@@ -249,6 +249,16 @@ class ClusterConfig(_Strict):
         "a new k (new clusters, new names) needs a clear gain, not a month's noise.",
     )
     n_init: int = Field(10, ge=1, description="KMeans restarts; the best inertia wins.")
+    warm_start_tolerance: float = Field(
+        0.02,
+        ge=0,
+        description=(
+            "A re-fit with the previous snapshot's k also starts KMeans from the previous centroids, and keeps "
+            "that solution unless the fresh restarts' inertia is lower by more than this share. Clusters in "
+            "spend data are weakly separated; fresh restarts can settle on another partition of nearly equal "
+            "inertia and move a third of the customers to other names."
+        ),
+    )
     match_max_distance: float = Field(
         2.0,
         gt=0,

@@ -71,5 +71,15 @@ def fit_cluster_model(
     """Fit, then label; too few customers for the smallest k give one cluster per customer at most."""
     k = min(cfg.clusters.k_min, len(features)) if len(features) <= cfg.clusters.k_min else None
     previous_k = len(previous.names) if previous is not None else None
-    fit = fit_clusters(features, cfg.clusters, cfg.random_seed, k=k, previous_k=previous_k)
+    start = _previous_centroids(previous)
+    fit = fit_clusters(features, cfg.clusters, cfg.random_seed, k=k, previous_k=previous_k, start=start)
     return label_fit(fit, features, cfg, previous), fit.labels
+
+
+def _previous_centroids(previous: ClusterModel | None) -> pd.DataFrame | None:
+    """The previous model's centroids as raw feature values (its scaling undone), the start of a warm re-fit."""
+    if previous is None or previous.features != FEATURES:
+        return None
+    with np.errstate(all="ignore"):  # a power transform's inverse can leave its domain: no warm start then
+        raw = previous.pipeline[:-1].inverse_transform(previous.centroids)
+    return pd.DataFrame(raw, columns=FEATURES) if np.isfinite(raw).all() else None

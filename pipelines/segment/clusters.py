@@ -99,22 +99,53 @@ def pick_k(
     return min(k for k, s in scores.items() if s >= best - tolerance)
 
 
+def _warm_or_fresh(
+    z: np.ndarray, k: int, cfg: ClusterConfig, seed: int, start: np.ndarray | None
+) -> tuple[KMeans | MiniBatchKMeans, bool]:
+    """KMeans with cfg.n_init fresh restarts, or the run started from `start` (the previous snapshot's
+    centroids in this fit's space) if its inertia is within cfg.warm_start_tolerance of theirs.
+
+    Fresh restarts alone often land on another partition of nearly the same inertia from one month to the
+    next (the demo's Nov -> Dec 2025: a third of the customers under other names); starting from last
+    month's solution keeps the structure unless a clearly better one exists.
+    """
+    fresh = kmeans(k, len(z), cfg, seed).fit(z)
+    if start is None or start.shape != (k, z.shape[1]) or not np.isfinite(start).all():
+        return fresh, False
+    warm = kmeans(k, len(z), cfg, seed).set_params(init=start, n_init=1).fit(z)
+    if warm.inertia_ <= fresh.inertia_ * (1 + cfg.warm_start_tolerance):
+        return warm, True
+    return fresh, False
+
+
 def fit_clusters(
-    features: pd.DataFrame, cfg: ClusterConfig, seed: int, k: int | None = None, previous_k: int | None = None
+    features: pd.DataFrame,
+    cfg: ClusterConfig,
+    seed: int,
+    k: int | None = None,
+    previous_k: int | None = None,
+    start: pd.DataFrame | None = None,
 ) -> ClusterFit:
-    """Fit the pipeline on every customer, k by silhouette unless given; deterministic for a seed and input."""
+    """Fit the pipeline on every customer, k by silhouette unless given; deterministic for a seed and input.
+
+    `start`: the previous model's centroids as raw feature values (one row each, FEATURES columns); used
+    when k stays the previous k (see _warm_or_fresh).
+    """
     x = feature_matrix(features)
-    z = preprocessor().fit_transform(x)
+    scaling = preprocessor().fit(x)
+    z = scaling.transform(x)
     silhouettes = choose_k(z, cfg, seed) if k is None else {}
     k = k if k is not None else pick_k(silhouettes, cfg.k_tolerance, previous_k, cfg.k_keep_tolerance)
-    pipeline = Pipeline([*preprocessor().steps, ("kmeans", kmeans(k, len(x), cfg, seed))])
-    labels = pipeline.fit_predict(x)
-    z = pipeline[:-1].transform(x)
+    start_z = scaling.transform(start[FEATURES].astype("float64")) if start is not None else None
+    model, warm = _warm_or_fresh(z, k, cfg, seed, start_z)
+    pipeline = Pipeline([*scaling.steps, ("kmeans", model)])
+    labels = model.labels_ if hasattr(model, "labels_") else model.predict(z)
     sample = _sample(len(z), cfg.sample_size, seed)
     metrics = {
         "k": k,
         "silhouette": _silhouette(z[sample], labels[sample]),
         "davies_bouldin": float(davies_bouldin_score(z, labels)) if 1 < len(set(labels)) < len(z) else None,
         "calinski_harabasz": float(calinski_harabasz_score(z, labels)) if 1 < len(set(labels)) < len(z) else None,
+        "warm_start": warm,
     }
-    return ClusterFit(pipeline, labels, metrics, silhouettes)
+    return ClusterFit(pipeline, np.asarray(labels), metrics, silhouettes)

@@ -39,6 +39,13 @@ def rules_markdown(fit: SnapshotFit) -> str:
     return "\n".join(lines)
 
 
+def _cluster_start(fit: SnapshotFit) -> str:
+    """How KMeans started: from the previous snapshot's centroids (kept structure) or fresh restarts."""
+    if fit.clusters is None:
+        return "no clusters"
+    return "previous snapshot's centroids" if fit.clusters.metrics.get("warm_start") else "fresh restarts"
+
+
 def segment_metadata(fit: SnapshotFit, cards: dict[str, dict]) -> dict:
     segments = fit.segments
     profiled = segments[segments["profiled"]]
@@ -48,6 +55,7 @@ def segment_metadata(fit: SnapshotFit, cards: dict[str, dict]) -> dict:
         "profiled": int(segments["profiled"].sum()),
         "not_profiled": int((~segments["profiled"]).sum()),
         "model_version": fit.model_version,
+        "cluster_start": _cluster_start(fit),
         "clusters": counts("cluster_name") if len(profiled) else "none",
         "tiers": counts("tier") if len(profiled) else "none",
         "rfm_segments": counts("rfm_segment") if len(profiled) else "none",

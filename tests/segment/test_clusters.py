@@ -6,7 +6,7 @@ from sklearn.metrics import adjusted_rand_score
 
 from pipelines.config import ClusterConfig, SegmentConfig
 from pipelines.segment.cluster_model import fit_cluster_model
-from pipelines.segment.clusters import FEATURES, fit_clusters, pick_k
+from pipelines.segment.clusters import FEATURES, _warm_or_fresh, fit_clusters, pick_k
 
 CFG = ClusterConfig(k_min=3, k_max=6, sample_size=600)
 
@@ -34,7 +34,7 @@ def test_planted_groups_are_recovered_deterministically():
     frame, group = planted()
     fit = fit_clusters(frame, CFG, seed=1)
     assert fit.metrics["k"] == 3 and adjusted_rand_score(group, fit.labels) > 0.95
-    assert set(fit.metrics) == {"k", "silhouette", "davies_bouldin", "calinski_harabasz"}
+    assert set(fit.metrics) == {"k", "silhouette", "davies_bouldin", "calinski_harabasz", "warm_start"}
     assert fit.centroids.shape == (3, len(FEATURES))
     np.testing.assert_array_equal(fit.labels, fit_clusters(frame, CFG, seed=1).labels)
 
@@ -49,6 +49,28 @@ def test_refit_on_new_data_keeps_names_of_matching_clusters():
     assert name_of(model, labels, group) == name_of(refit, labels2, group2)
     assert refit.ids == [model.ids[model.names.index(n)] for n in refit.names]
     assert len(set(model.names)) == 3 and model.tiers[model.ids.index(0)] == "platinum"
+
+
+def _square(seed=0):
+    """Four tight blobs at the corners of a square: two clusters split it left/right or top/bottom alike."""
+    rng = np.random.default_rng(seed)
+    corners = np.array([[1, 1], [1, -1], [-1, 1], [-1, -1]], dtype=float)
+    return np.vstack([c + rng.normal(0, 0.1, (400, 2)) for c in corners])
+
+
+def test_refit_keeps_the_previous_partition_among_equals_but_not_a_worse_one():
+    z, cfg = _square(), ClusterConfig(k_min=2, k_max=4, warm_start_tolerance=0.02)
+    fresh, _ = _warm_or_fresh(z, 2, cfg, seed=0, start=None)
+    fresh_split = 0 if abs(fresh.cluster_centers_[0, 0]) > abs(fresh.cluster_centers_[0, 1]) else 1
+    other = np.zeros((2, 2))
+    other[:, 1 - fresh_split] = [1, -1]  # last month's centroids: the other split of equal inertia
+    kept, warm = _warm_or_fresh(z, 2, cfg, seed=0, start=other)
+    assert warm and np.allclose(np.abs(kept.cluster_centers_[:, 1 - fresh_split]), 1, atol=0.05)
+    assert kept.inertia_ <= fresh.inertia_ * 1.02
+    # A start stuck with two centroids on one corner (and two corners sharing one) is clearly worse: fresh wins.
+    stuck = np.array([[1, 1], [1.05, 1.05], [-1, 0], [0.9, -1]])
+    best, warm = _warm_or_fresh(z, 4, cfg, seed=0, start=stuck)
+    assert not warm and len(np.unique(np.round(best.cluster_centers_))) == 2 and best.inertia_ < 100
 
 
 def test_k_prefers_previous_then_smallest_among_near_best_silhouettes():
