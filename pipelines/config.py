@@ -265,6 +265,15 @@ class ClusterConfig(_Strict):
         description="A cluster whose centroid lies further than this (standardised units) from every previous "
         "centroid is new and gets a new name instead of inheriting one.",
     )
+    switch_margin: float = Field(
+        0.1,
+        ge=0,
+        description=(
+            "A customer keeps last snapshot's cluster name while that cluster's centroid is at most this much "
+            "farther (as a share of the distance) than the nearest one; 0 always takes the nearest. Customers "
+            "near a boundary otherwise change name with a month of noise."
+        ),
+    )
     rule_depth: int = Field(4, ge=1, le=6, description="Depth of the decision tree that explains the clusters.")
 
     @model_validator(mode="after")

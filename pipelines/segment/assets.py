@@ -6,7 +6,7 @@ from dagster_dbt import DbtCliResource
 from pipelines.orchestration.partitions import ONE_PER_RUN, snapshot_date_of, snapshot_partitions
 from pipelines.resources import StratifyResource
 from pipelines.segment import history
-from pipelines.segment.model_store import previous_model, save_fit
+from pipelines.segment.model_store import previous_model, previous_names, save_fit
 from pipelines.segment.report import segment_metadata
 from pipelines.segment.snapshot_fit import fit_snapshot, read_training, training_plan
 from pipelines.segment.store import replace_profiles, replace_snapshot
@@ -34,7 +34,8 @@ def customer_segments(
     with stratify.warehouse() as con:
         features = history.read_features(con, snapshot)
         previous = previous_model(con, stratify.paths.models, snapshot)
-        fit = fit_snapshot(features, read_training(con, plan, config.segment), config.segment, snapshot, previous)
+        training, names = read_training(con, plan, config.segment), previous_names(con, snapshot)
+        fit = fit_snapshot(features, training, config.segment, snapshot, previous, names)
         replace_snapshot(con, fit.segments, snapshot)
         replace_profiles(con, fit.profiles, snapshot, fit.model_version)
     cards = save_fit(stratify.paths.models, fit, snapshot, plan, config.segment)

@@ -83,3 +83,29 @@ def _previous_centroids(previous: ClusterModel | None) -> pd.DataFrame | None:
     with np.errstate(all="ignore"):  # a power transform's inverse can leave its domain: no warm start then
         raw = previous.pipeline[:-1].inverse_transform(previous.centroids)
     return pd.DataFrame(raw, columns=FEATURES) if np.isfinite(raw).all() else None
+
+
+def keep_previous_names(
+    model: ClusterModel, features: pd.DataFrame, labels: np.ndarray, previous: pd.Series | None, margin: float
+) -> np.ndarray:
+    """Labels where each customer keeps last snapshot's cluster (by name) while its centroid is within
+    (1 + margin) x the distance to the nearest centroid; otherwise the nearest, as fitted.
+
+    A CRM team acts on a customer's segment; a name that flips because a month of recency moved the
+    customer across a boundary by a hair is noise to them. A clear move still changes the name.
+    """
+    if previous is None or margin <= 0 or not len(features):
+        return labels
+    index = {name: c for c, name in enumerate(model.names)}
+    before = features["customer_key"].map(previous).map(index)
+    has = before.notna().to_numpy()
+    if not has.any():
+        return labels
+    z = model.pipeline[:-1].transform(feature_matrix(features))[has]
+    kept = before[has].astype(int).to_numpy()
+    nearest = labels[has]
+    distance = lambda c: np.linalg.norm(z - model.centroids[c], axis=1)  # noqa: E731
+    stay = distance(kept) <= distance(nearest) * (1 + margin)
+    out = labels.copy()
+    out[np.flatnonzero(has)[stay]] = kept[stay]
+    return out

@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 from pipelines.config import SegmentConfig
 from pipelines.resources import table_exists
@@ -30,6 +31,18 @@ def previous_model(con: duckdb.DuckDBPyConnection, models: Path, snapshot: date)
     ).fetchall()
     model = load_model(models / rows[0][0], "clusters") if rows else None
     return (rows[0][0], model) if model is not None else None
+
+
+def previous_names(con: duckdb.DuckDBPyConnection, snapshot: date) -> pd.Series | None:
+    """cluster_name by customer_key at the latest earlier snapshot in segments.customer_segments (profiled)."""
+    if not table_exists(con, "segments", "customer_segments"):
+        return None
+    frame = con.execute(
+        "select customer_key, cluster_name from segments.customer_segments where snapshot_date = (select "
+        "max(snapshot_date) from segments.customer_segments where snapshot_date < ?) and cluster_name is not null",
+        [snapshot],
+    ).df()
+    return frame.set_index("customer_key")["cluster_name"] if len(frame) else None
 
 
 def save_fit(models: Path, fit: SnapshotFit, snapshot: date, plan: dict, seg: SegmentConfig) -> dict[str, dict]:

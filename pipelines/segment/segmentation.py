@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pipelines.config import SegmentConfig
-from pipelines.segment.cluster_model import ClusterModel, fit_cluster_model
+from pipelines.segment.cluster_model import ClusterModel, fit_cluster_model, keep_previous_names
 from pipelines.segment.lifecycle import assign_lifecycle
 from pipelines.segment.rfm import market_of, name_rfm_segments, score_rfm
 from pipelines.segment.value import assign_value_tiers
@@ -21,10 +21,14 @@ NO_CONSENT = "no profiling consent"
 
 
 def segment_customers(
-    features: pd.DataFrame, cfg: SegmentConfig, previous: ClusterModel | None = None
+    features: pd.DataFrame,
+    cfg: SegmentConfig,
+    previous: ClusterModel | None = None,
+    previous_names: pd.Series | None = None,
 ) -> tuple[pd.DataFrame, ClusterModel | None]:
     """One row per customer (key features, market, every segmentation, `profiled`, `exclusion_reason`) and
-    the cluster model fitted on the profiled customers, named after `previous` where clusters match."""
+    the cluster model fitted on the profiled customers, named after `previous` where clusters match;
+    `previous_names` (cluster_name by customer_key, last snapshot) lets customers near a boundary keep theirs."""
     profiled = features["has_profiling_consent"].fillna(False).astype(bool) | (not cfg.require_consent)
     fit = features[profiled].reset_index(drop=True)
     scored = score_rfm(fit, cfg.rfm)[["customer_key", "rfm_r", "rfm_f", "rfm_m"]]
@@ -34,6 +38,7 @@ def segment_customers(
     model = None
     if len(fit):
         model, labels = fit_cluster_model(fit, cfg, previous)
+        labels = keep_previous_names(model, fit, labels, previous_names, cfg.clusters.switch_margin)
         scored[CLUSTER_COLUMNS] = model.assign(fit, labels)[CLUSTER_COLUMNS].to_numpy()
     else:
         scored[CLUSTER_COLUMNS] = None

@@ -81,9 +81,11 @@ def _fit_predictors(training: dict[str, Training], seg: SegmentConfig, notes: di
 
 
 def fit_snapshot(features: pd.DataFrame, training: dict[str, Training], seg: SegmentConfig, snapshot: date,
-                 previous: tuple[str, ClusterModel] | None) -> SnapshotFit:  # fmt: skip
-    """Everything of one snapshot; deterministic in its inputs, the config and the previous model."""
-    segments, clusters = segment_customers(features, seg, previous[1] if previous else None)
+                 previous: tuple[str, ClusterModel] | None,
+                 previous_names: pd.Series | None = None) -> SnapshotFit:  # fmt: skip
+    """Everything of one snapshot; deterministic in its inputs, the config, the previous model and the
+    previous snapshot's cluster names."""
+    segments, clusters = segment_customers(features, seg, previous[1] if previous else None, previous_names)
     notes: dict = {}
     churn, value = _fit_predictors(training, seg, notes)
     profiled = features[segments["profiled"].to_numpy()].reset_index(drop=True)

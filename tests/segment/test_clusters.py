@@ -5,8 +5,8 @@ import pandas as pd
 from sklearn.metrics import adjusted_rand_score
 
 from pipelines.config import ClusterConfig, SegmentConfig
-from pipelines.segment.cluster_model import fit_cluster_model
-from pipelines.segment.clusters import FEATURES, _warm_or_fresh, fit_clusters, pick_k
+from pipelines.segment.cluster_model import fit_cluster_model, keep_previous_names
+from pipelines.segment.clusters import FEATURES, _warm_or_fresh, feature_matrix, fit_clusters, pick_k
 
 CFG = ClusterConfig(k_min=3, k_max=6, sample_size=600)
 
@@ -49,6 +49,24 @@ def test_refit_on_new_data_keeps_names_of_matching_clusters():
     assert name_of(model, labels, group) == name_of(refit, labels2, group2)
     assert refit.ids == [model.ids[model.names.index(n)] for n in refit.names]
     assert len(set(model.names)) == 3 and model.tiers[model.ids.index(0)] == "platinum"
+
+
+def test_customers_keep_last_names_only_while_barely_nearer_elsewhere():
+    frame, _ = planted()
+    model, labels = fit_cluster_model(frame, SegmentConfig(clusters=CFG), None)
+    z = model.pipeline[:-1].transform(feature_matrix(frame))
+    distance = np.linalg.norm(z[:, None, :] - model.centroids[None], axis=2)
+    second = np.argsort(distance, axis=1)[:, 1]
+    ratio = distance[np.arange(len(z)), second] / distance[np.arange(len(z)), labels]
+    previous = pd.Series(np.asarray(model.names)[second], index=frame["customer_key"]).iloc[: len(frame) // 2]
+    had = np.arange(len(frame)) < len(frame) // 2
+    margin = float(np.median(ratio[had]) - 1)  # half of those with a previous name are within it
+    kept = keep_previous_names(model, frame, labels, previous, margin=margin)
+    stays = had & (ratio <= 1 + margin)
+    assert stays.any() and (~stays & had).any()
+    np.testing.assert_array_equal(kept[stays], second[stays])
+    np.testing.assert_array_equal(kept[~stays], labels[~stays])  # clear movers and new customers: nearest
+    np.testing.assert_array_equal(keep_previous_names(model, frame, labels, previous, margin=0.0), labels)
 
 
 def _square(seed=0):

@@ -20,7 +20,7 @@ from pipelines.demo.generator import DemoSpec, generate
 from pipelines.orchestration.runner import QUIET_LOGS
 from pipelines.segment import history
 from pipelines.segment.clusters import feature_matrix, fit_clusters
-from pipelines.segment.model_store import previous_model
+from pipelines.segment.model_store import previous_model, previous_names
 from pipelines.segment.snapshot_fit import fit_snapshot, read_training, training_plan
 from pipelines.segment.store import COLUMNS
 from tests.conftest import REPO
@@ -124,8 +124,9 @@ def test_rerunning_a_snapshot_gives_identical_assignments(demo):
     plan = training_plan(snapshot, config.segment, "monthly")
     with duckdb.connect(str(demo / "warehouse.duckdb"), read_only=True) as con:
         features = history.read_features(con, snapshot)
-        previous = previous_model(con, demo / "models", snapshot)
-        again = fit_snapshot(features, read_training(con, plan, config.segment), config.segment, snapshot, previous)
+        previous, names = previous_model(con, demo / "models", snapshot), previous_names(con, snapshot)
+        training = read_training(con, plan, config.segment)
+        again = fit_snapshot(features, training, config.segment, snapshot, previous, names)
     stored = _segments(demo, snapshot).set_index("customer_key").loc[again.segments["customer_key"]]
     assert (stored["model_version"] == again.model_version).all()
     names = again.segments["cluster_name"].fillna("-").to_numpy()
@@ -133,16 +134,19 @@ def test_rerunning_a_snapshot_gives_identical_assignments(demo):
 
 
 def test_next_snapshot_keeps_customers_under_the_same_cluster_name(demo):
-    """Issue #6 asks >= 0.9; measured 0.885 (Nov -> Dec 2025), so the bar is NOT met and the issue stays open.
+    """Issue #6's bar: >= 0.9 of the customers keep their cluster name from Nov to Dec 2025. Measured 0.911.
 
-    The floor below guards what is achieved. Warm-starting KMeans from the previous centroids gave 0.886:
-    the fit is already the same, customers near a boundary move as a month of recency and spend changes.
+    Re-fits start from the previous centroids (warm start; here the fresh fit was already the same partition,
+    0.885 without, 0.886 with) and a customer keeps last month's name while that centroid is at most 10%
+    farther than the nearest (clusters.switch_margin): without it, customers near a boundary move as a month
+    of recency and spend changes. On the 5,000-customer demo, where fresh restarts found another partition in
+    December, warm start lifted the figure from 0.62 to 0.90 and the margin to 0.93.
     """
     nov, dec = (_segments(demo, s).query("profiled").set_index("customer_key") for s in SNAPSHOTS.values())
     common = nov.index.intersection(dec.index)
     same = float((nov.loc[common, "cluster_name"] == dec.loc[common, "cluster_name"]).mean())
     print(f"next-snapshot same cluster name: {same:.3f} of {len(common)} customers")
-    assert same >= 0.85
+    assert same >= 0.9
 
 
 def test_bootstrap_refits_agree_with_the_full_fit(demo):
@@ -163,7 +167,10 @@ def test_clusters_recover_the_latent_archetypes(demo):
     """Issue #6 asks ARI >= 0.6; measured 0.276, so the bar is NOT met and the issue stays open.
 
     A supervised classifier on the same features, 5-fold cross-validated against the truth, reaches only
-    about 0.53: the generator's archetypes overlap in behaviour. The floor guards what is achieved.
+    about 0.53: the generator's archetypes overlap in behaviour (each person's order rate varies by a gamma
+    factor with CV 0.7). With lifetime features added (orders per year of tenure, discounted-line share,
+    category and channel shares) the supervised ceiling is 0.68 and KMeans on them 0.36 (5,000-customer demo).
+    The floor guards what is achieved.
     """
     seg = _segments(demo, SNAPSHOTS["2025-12-01"]).query("profiled")
     truth = _archetypes(demo, seg["customer_key"])
