@@ -85,6 +85,8 @@ def fit_snapshot(features: pd.DataFrame, training: dict[str, Training], seg: Seg
                  previous_names: pd.Series | None = None) -> SnapshotFit:  # fmt: skip
     """Everything of one snapshot; deterministic in its inputs, the config, the previous model and the
     previous snapshot's cluster names."""
+    # Names are kept only against the model they came from: without it, a new model's names are unrelated.
+    previous_names = previous_names if previous is not None else None
     segments, clusters = segment_customers(features, seg, previous[1] if previous else None, previous_names)
     notes: dict = {}
     churn, value = _fit_predictors(training, seg, notes)
@@ -95,6 +97,7 @@ def fit_snapshot(features: pd.DataFrame, training: dict[str, Training], seg: Seg
     if value is not None and len(profiled):
         segments.loc[mask, "expected_value_365d"] = expected_value(value, profiled)
     inputs = [fingerprint(features), previous[0] if previous else ""]
+    inputs += [fingerprint(previous_names.reset_index()) if previous_names is not None else ""]
     inputs += [fingerprint(frame) for frames in training.values() for frame in frames]
     version = model_version(snapshot.isoformat(), seg.model_dump(mode="json"), inputs)
     segments["model_version"] = version

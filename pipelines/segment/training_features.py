@@ -60,7 +60,7 @@ def run_buckets(
             dbt_vars = snapshot_vars(dates[0], dates[1:], bucket, total)
             args = ["run", "--select", "customer_features", "--vars", dbt_vars, "--quiet"]
             dbt.cli(args, manifest=dbt_project.manifest_path).wait()
-    except Exception:
+    except BaseException:  # also a cancelled run (Dagster's interrupt is not an Exception)
         if total > 1:
             clear_snapshots(stratify, dates)
         raise

@@ -31,8 +31,9 @@ def _unified(home) -> pd.DataFrame:
     return _table(home, "int_orders__unified", ["channel", "order_id", "line_number"])
 
 
+ORDER_DAY = ["channel", "order_id", "order_date", "customer_id_kind", "customer_id", "country_code"]
 TOTALS = {
-    "int_orders__daily_totals": ["channel", "order_id", "order_date", "customer_id_kind", "customer_id"],
+    "int_orders__daily_totals": ORDER_DAY,
     "int_orders__category_daily_totals": ["customer_id_kind", "customer_id", "order_date", "category"],
 }
 
