@@ -14,16 +14,7 @@
 with
 
 order_lines as (
-    select * from {{ ref('int_orders__unified') }}
-    where customer_id is not null
-    {%- if is_incremental() %}
-      and order_date in (
-          select distinct order_date from {{ ref('int_orders__unified') }}
-          where _converted_at > (
-              select coalesce(max(_converted_at), cast('1900-01-01' as timestamp)) from {{ this }}
-          )
-      )
-    {%- endif %}
+    {{ lines_of_reconverted_days() }}
 ),
 
 final as (
