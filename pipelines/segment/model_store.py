@@ -16,32 +16,39 @@ from pipelines.segment.registry import load_model, save_model
 from pipelines.segment.snapshot_fit import SnapshotFit, cluster_card, predictor_card
 
 
+def _previous_snapshot(con: duckdb.DuckDBPyConnection, snapshot: date) -> date | None:
+    """The latest snapshot before `snapshot` in segments.customer_segments, if any."""
+    if not table_exists(con, "segments", "customer_segments"):
+        return None
+    query = "select max(snapshot_date) from segments.customer_segments where snapshot_date < ?"
+    return con.execute(query, [snapshot]).fetchall()[0][0]
+
+
 def previous_model(con: duckdb.DuckDBPyConnection, models: Path, snapshot: date) -> tuple[str, ClusterModel] | None:
     """The cluster model behind the latest earlier snapshot in segments.customer_segments, if saved.
 
     The segments table, not the folder listing, says which fit is live: a snapshot re-fitted with other
     parameters leaves its older folder behind, and only the version in the table is the one published.
     """
-    if not table_exists(con, "segments", "customer_segments"):
+    previous = _previous_snapshot(con, snapshot)
+    if previous is None:
         return None
-    rows = con.execute(
-        "select model_version from segments.customer_segments where snapshot_date = (select max(snapshot_date) "
-        "from segments.customer_segments where snapshot_date < ?) and model_version is not null limit 1",
-        [snapshot],
-    ).fetchall()
+    query = "select model_version from segments.customer_segments where snapshot_date = ? and model_version is not null"
+    rows = con.execute(query + " limit 1", [previous]).fetchall()
     model = load_model(models / rows[0][0], "clusters") if rows else None
     return (rows[0][0], model) if model is not None else None
 
 
 def previous_names(con: duckdb.DuckDBPyConnection, snapshot: date) -> pd.Series | None:
     """cluster_name by customer_key at the latest earlier snapshot in segments.customer_segments (profiled)."""
-    if not table_exists(con, "segments", "customer_segments"):
+    previous = _previous_snapshot(con, snapshot)
+    if previous is None:
         return None
-    frame = con.execute(
-        "select customer_key, cluster_name from segments.customer_segments where snapshot_date = (select "
-        "max(snapshot_date) from segments.customer_segments where snapshot_date < ?) and cluster_name is not null",
-        [snapshot],
-    ).df()
+    query = (
+        "select customer_key, cluster_name from segments.customer_segments where snapshot_date = ? and "
+        "cluster_name is not null"
+    )
+    frame = con.execute(query, [previous]).df()
     return frame.set_index("customer_key")["cluster_name"] if len(frame) else None
 
 

@@ -4,8 +4,8 @@
         incremental_strategy=customer_features_strategy(),
         unique_key='snapshot_date',
         on_schema_change='fail',
-        pre_hook=["{{ relax_insertion_order() }}", "{{ clear_snapshot_dates() }}"],
-        post_hook="{{ restore_insertion_order() }}",
+        pre_hook=["{{ insertion_order(false) }}", "{{ clear_snapshot_dates() }}"],
+        post_hook="{{ insertion_order(true) }}",
     )
 }}
 
