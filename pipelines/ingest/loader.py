@@ -7,6 +7,8 @@ ledger row with the counts, so a load can always be reconciled.
 from __future__ import annotations
 
 import hashlib
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,10 +22,14 @@ from pipelines.ingest.readers import (
     ident,
     peek_columns,
     read_as_text,
+    record_offsets,
+    scan_columns,
     sql_str,
+    text_scan,
 )
 from pipelines.ingest.rules import (
     RuleContext,
+    casts_through_spaces,
     country_lookup,
     duplicate_reason,
     reason_expression,
@@ -74,6 +80,12 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
     )
 
 
+def shas_of(paths: list[Path]) -> dict[str, str]:
+    """sha256 of each file, several at a time: hashlib releases the GIL, and 1.3 GB take ~2 s on one core."""
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        return dict(zip(map(str, paths), pool.map(sha256_of, paths), strict=True))
+
+
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
@@ -94,15 +106,19 @@ def _generated(req: LoadRequest) -> set[str]:
 def _text_of(col: Column, req: LoadRequest) -> str:
     """The file's text for a canonical column: its mapped column, a constant, or NULL (row numbers come later)."""
     if col.name in req.fileset.columns:
-        # Trimmed once here, with '' as NULL, so every rule and cast downstream sees clean text.
-        return f"nullif(trim(CAST(f.{ident(req.fileset.columns[col.name])} AS VARCHAR)), '')"
+        text = f"CAST(f.{ident(req.fileset.columns[col.name])} AS VARCHAR)"
+        # '' as NULL, and trimmed once here unless the cast ignores spaces, so rules and casts see clean text.
+        return f"nullif({text if casts_through_spaces(col, req.fileset) else f'trim({text})'}, '')"
     if col.name in req.source.constants:
         return sql_str(req.source.constants[col.name])
     return "CAST(NULL AS VARCHAR)"
 
 
-def _masked_record(req: LoadRequest, found: list[str]) -> str:
-    """The original record (`_file f`) as JSON, with PII values masked (quarantine is in the warehouse)."""
+def _masked_record(req: LoadRequest, found: list[str], ref) -> str:
+    """The original record as JSON, with PII values masked (quarantine is in the warehouse).
+
+    `ref(i, name)` is the SQL of the file's i-th column, `name`.
+    """
     pii = {
         req.fileset.columns[c.name]
         for c in req.contract.columns
@@ -110,20 +126,24 @@ def _masked_record(req: LoadRequest, found: list[str]) -> str:
     }
     masked = "CASE WHEN {v} IS NULL THEN NULL ELSE '***' END"
     fields = ", ".join(
-        f"{ident(col)} := " + (masked if col in pii else "CAST({v} AS VARCHAR)").format(v=f"f.{ident(col)}")
-        for col in found
+        f"{ident(col)} := " + (masked if col in pii else "CAST({v} AS VARCHAR)").format(v=ref(i, col))
+        for i, col in enumerate(found)
     )
     return f"to_json(struct_pack({fields}))::VARCHAR"
 
 
-def _judge(con: duckdb.DuckDBPyConnection, req: LoadRequest) -> None:
-    """Type and judge every row of the batch's text (`_file`) once, into `_judged`.
+def _judge(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest]) -> list[str]:
+    """Read, type and judge the batch's files in one pass into `_judged`; return the files' columns.
 
-    `_judged` holds each row's `_seq` (rowid in `_file`), file, row number in its file, typed columns and
-    first broken rule. Row numbers come from `_file`, a plain scan that DuckDB writes in file order;
-    everything after carries `_seq` explicitly, so no later step depends on the order rows are written in.
+    `_judged` holds each row's file, typed columns, first broken rule and, for a broken row only, its
+    masked record. It is written straight from the scan, so its rowids follow file order and give row
+    numbers (`_judged_offsets`): no copy of the text is kept for the valid rows, which are almost all.
     """
+    req = reqs[0]
     contract = req.contract
+    table_function = text_scan([r.path for r in reqs], req.fileset)
+    found = scan_columns(con, table_function)
+    originals = ", ".join(f"f.{ident(col)} AS _c{i}" for i, col in enumerate(found))
     texts = ", ".join(f"{_text_of(c, req)} AS _t_{c.name}" for c in contract.columns)
     country = next((c.name for c in contract.columns if c.kind == "country"), None)
     if country:
@@ -132,26 +152,41 @@ def _judge(con: duckdb.DuckDBPyConnection, req: LoadRequest) -> None:
     else:
         alpha2, calling_code = "NULL", "CAST(NULL AS INTEGER)"
     typed = ", ".join(f"{typed_expression(c, req.fileset)} AS {c.name}" for c in contract.columns)
-    reason = reason_expression(contract, req.rules, skip_required=_generated(req))
+    reason = reason_expression(contract, req.rules, req.fileset, skip_required=_generated(req))
+    record = _masked_record(req, found, lambda i, _: f"_c{i}")
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _judged AS
-        WITH texts AS (
-            SELECT f.rowid AS _seq, f.{FILE_COLUMN} AS _file_path, f.rowid - o.first_rowid + 1 AS _row, {texts}
-            FROM _file f JOIN _offsets o ON f.{FILE_COLUMN} = o.file
-        ),
+        WITH texts AS (SELECT f.{FILE_COLUMN}, {originals}, {texts} FROM {table_function} f),
         located AS (SELECT *, {alpha2} AS _rc_alpha2, {calling_code} AS _rc_calling_code FROM texts),
-        typed AS (SELECT *, {typed} FROM located)
-        SELECT _seq, _file_path, _row, {", ".join(contract.names)}, {reason} AS _first_reason FROM typed
+        typed AS (SELECT *, {typed} FROM located),
+        judged AS (SELECT *, {reason} AS _first_reason FROM typed)
+        SELECT {FILE_COLUMN}, {", ".join(contract.names)}, _first_reason,
+               CASE WHEN _first_reason IS NOT NULL THEN {record} END AS _record
+        FROM judged
     """)
+    record_offsets(con, "_judged", [r.path for r in reqs])
+    return found
 
 
 def _rows_sql(req: LoadRequest) -> str:
-    """`_judged` with generated row-number columns filled in."""
+    """`_judged` with each row's `_seq` (rowid), `_file_path`, `_row` (number in its file) and generated columns."""
     generated = _generated(req)
     cols = ", ".join(
         f"CAST(_row AS {c.sql_type}) AS {c.name}" if c.name in generated else c.name for c in req.contract.columns
     )
-    return f"SELECT _seq, _file_path, _row, {cols}, _first_reason FROM _judged"
+    return (
+        f"SELECT _seq, _file_path, _row, {cols}, _first_reason FROM ("
+        f"SELECT j.*, j.rowid AS _seq, j.{FILE_COLUMN} AS _file_path, j.rowid - o.first_rowid + 1 AS _row "
+        f"FROM _judged j JOIN _judged_offsets o ON j.{FILE_COLUMN} = o.file)"
+    )
+
+
+def _valid_keys_sql(req: LoadRequest) -> str:
+    """The valid rows' `_seq`, `_file_path` and key; without the row-number join unless the key needs it."""
+    key = ", ".join(req.contract.key)
+    if set(req.contract.key) & _generated(req):
+        return f"SELECT _seq, _file_path, {key} FROM ({_rows_sql(req)}) WHERE _first_reason IS NULL"
+    return f"SELECT rowid AS _seq, {FILE_COLUMN} AS _file_path, {key} FROM _judged WHERE _first_reason IS NULL"
 
 
 def _earlier_keys(con: duckdb.DuckDBPyConnection, req: LoadRequest) -> str | None:
@@ -170,25 +205,17 @@ def _earlier_keys(con: duckdb.DuckDBPyConnection, req: LoadRequest) -> str | Non
     return f"SELECT {', '.join(contract.key)} FROM raw.{contract.source}"
 
 
-def _find_rejects(con: duckdb.DuckDBPyConnection, req: LoadRequest) -> None:
-    """Temp table `_rejected` (_seq, _file_path, _row, _reason): each row that broke a rule, with the first.
-
-    A valid row whose key came earlier in the batch, or in an earlier load, is a duplicate. Keys are
-    grouped first and only repeated ones are ranked: ranking every row would sort the whole batch.
+def _find_duplicates(con: duckdb.DuckDBPyConnection, req: LoadRequest) -> int:
+    """Temp table `_dups` (_seq, _file_path): valid rows whose key came earlier in the batch or in an earlier
+    load; returns how many. Keys are grouped first and only repeated ones are ranked: ranking every row
+    would sort the whole batch.
     """
-    contract = req.contract
-    rows = _rows_sql(req)
-    key = ", ".join(contract.key)
-    match = " AND ".join(f"e.{k} = v.{k}" for k in contract.key)
-    duplicate = f"'{duplicate_reason(contract)}' AS _reason"
-    valid = f"SELECT _seq, _file_path, _row, {key} FROM ({rows}) WHERE _first_reason IS NULL"
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _rejected AS SELECT _seq, _file_path, _row, _first_reason AS _reason "
-        f"FROM ({rows}) WHERE _first_reason IS NOT NULL"
-    )
+    key = ", ".join(req.contract.key)
+    match = " AND ".join(f"e.{k} = v.{k}" for k in req.contract.key)
+    valid = _valid_keys_sql(req)
     con.execute(f"""
-        INSERT INTO _rejected
-        SELECT _seq, _file_path, _row, {duplicate} FROM (
+        CREATE OR REPLACE TEMP TABLE _dups AS
+        SELECT _seq, _file_path FROM (
             SELECT v.*, row_number() OVER (PARTITION BY {key} ORDER BY v._seq) AS n
             FROM ({valid}) v SEMI JOIN (SELECT {key} FROM ({valid}) GROUP BY ALL HAVING count(*) > 1) e ON {match}
         ) WHERE n > 1
@@ -196,36 +223,69 @@ def _find_rejects(con: duckdb.DuckDBPyConnection, req: LoadRequest) -> None:
     earlier = _earlier_keys(con, req)
     if earlier:
         con.execute(f"""
-            INSERT INTO _rejected
-            SELECT v._seq, v._file_path, v._row, {duplicate} FROM ({valid}) v SEMI JOIN ({earlier}) e ON {match}
-            WHERE v._seq NOT IN (SELECT _seq FROM _rejected)
+            INSERT INTO _dups
+            SELECT v._seq, v._file_path FROM ({valid}) v SEMI JOIN ({earlier}) e ON {match}
+            WHERE v._seq NOT IN (SELECT _seq FROM _dups)
         """)
+    return con.execute("SELECT count(*) FROM _dups").fetchall()[0][0]
 
 
-def _insert_rows(con: duckdb.DuckDBPyConnection, req: LoadRequest, found: list[str]) -> dict[str, FileLoad]:
-    """Insert the batch's accepted rows and quarantine the rest; the outcome per file."""
-    _judge(con, req)
-    _find_rejects(con, req)
+def _duplicate_records(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest]) -> str:
+    """(_seq, _file_path, _record) of the duplicates, their text read again from the files holding any.
+
+    `_judged` keeps no text of valid rows (duplicates among them), so only their files are read twice.
+    """
+    files = {row[0] for row in con.execute("SELECT DISTINCT _file_path FROM _dups").fetchall()}
+    found = read_as_text(con, [r.path for r in reqs if str(r.path) in files], reqs[0].fileset)
+    record = _masked_record(reqs[0], found, lambda _, col: f"f.{ident(col)}")
+    return f"""
+        SELECT d._seq, d._file_path, {record} AS _record
+        FROM _dups d JOIN _judged_offsets jo ON d._file_path = jo.file JOIN _file_offsets fo ON d._file_path = fo.file
+        JOIN _file f ON f.rowid = fo.first_rowid + (d._seq - jo.first_rowid)
+    """
+
+
+def _quarantine(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest], duplicates: int) -> None:
+    """Insert the rows that broke a rule and the duplicates into ops.quarantine, in file order."""
+    contract = reqs[0].contract
+    broken = (
+        f"SELECT rowid AS _seq, {FILE_COLUMN} AS _file_path, _record, _first_reason AS _reason "
+        "FROM _judged WHERE _first_reason IS NOT NULL"
+    )
+    if duplicates:
+        dup = f"SELECT _seq, _file_path, _record, '{duplicate_reason(contract)}' FROM ({_duplicate_records(con, reqs)})"
+        broken = f"{broken} UNION ALL {dup}"
+    con.execute(
+        f"INSERT INTO ops.quarantine SELECT ?, q._file_path, q._seq - o.first_rowid + 1, q._record, q._reason, ?, "
+        f"now()::TIMESTAMP FROM ({broken}) q JOIN _judged_offsets o ON q._file_path = o.file ORDER BY q._seq",
+        [contract.source, reqs[0].load_id],
+    )
+
+
+def _insert_rows(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest]) -> dict[str, FileLoad]:
+    """Insert the judged batch's accepted rows and quarantine the rest; the outcome per file."""
+    req = reqs[0]
+    duplicates = _find_duplicates(con, req)
     stored = ", ".join(c.name for c in req.contract.columns)
+    not_duplicate = " AND _seq NOT IN (SELECT _seq FROM _dups)" if duplicates else ""
     # Rows carry their file and row number, so raw needs no order: letting both threads write saves ~20%.
     con.execute("SET preserve_insertion_order = false")
     try:
         con.execute(
             f"INSERT INTO raw.{req.contract.source} SELECT {stored}, _file_path, _row, ?, now()::TIMESTAMP "
-            f"FROM ({_rows_sql(req)}) WHERE _first_reason IS NULL AND _seq NOT IN (SELECT _seq FROM _rejected)",
+            f"FROM ({_rows_sql(req)}) WHERE _first_reason IS NULL{not_duplicate}",
             [req.load_id],
         )
     finally:
         con.execute("RESET preserve_insertion_order")
-    con.execute(
-        f"INSERT INTO ops.quarantine SELECT ?, r._file_path, r._row, {_masked_record(req, found)}, r._reason, ?, "
-        "now()::TIMESTAMP FROM _rejected r JOIN _file f ON f.rowid = r._seq ORDER BY r._seq",
-        [req.contract.source, req.load_id],
-    )
-    counts = con.execute(
-        "SELECT o.file, o.rows_read, count(r._seq) FROM _offsets o LEFT JOIN _rejected r ON r._file_path = o.file "
-        "GROUP BY ALL"
-    ).fetchall()
+    _quarantine(con, reqs, duplicates)
+    counts = con.execute(f"""
+        SELECT o.file, o.rows_read, coalesce(b.n, 0) + coalesce(d.n, 0)
+        FROM _judged_offsets o
+        LEFT JOIN (SELECT {FILE_COLUMN} AS file, count(*) AS n FROM _judged WHERE _first_reason IS NOT NULL
+                   GROUP BY 1) b ON b.file = o.file
+        LEFT JOIN (SELECT _file_path AS file, count(*) AS n FROM _dups GROUP BY 1) d ON d.file = o.file
+    """).fetchall()
     return {path: FileLoad(path, "loaded", read, read - bad, bad) for path, read, bad in counts}
 
 
@@ -272,7 +332,9 @@ def _header_problem(req: LoadRequest) -> FileLoad | None:
 def _load_batch(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest], shas: dict[str, str]) -> list[FileLoad]:
     """Read, judge and insert files of one file set together, in one transaction."""
     try:
-        found = read_as_text(con, [r.path for r in reqs], reqs[0].fileset)
+        _judge(con, reqs)
+    except (duckdb.ParserException, duckdb.BinderException, duckdb.CatalogException):
+        raise  # our SQL is wrong, not the file
     except duckdb.Error as exc:
         if len(reqs) > 1:  # one bad file spoils a shared scan: load them one by one to isolate it
             return [load for r in reqs for load in _load_batch(con, [r], shas)]
@@ -281,7 +343,7 @@ def _load_batch(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest], shas: d
         return [_record(con, reqs[0], shas[str(reqs[0].path)], FileLoad(str(reqs[0].path), "rejected", error=error))]
     con.execute("BEGIN TRANSACTION")
     try:
-        loads = _insert_rows(con, reqs[0], found)
+        loads = _insert_rows(con, reqs)
         done = [_record(con, r, shas[str(r.path)], loads[str(r.path)]) for r in reqs]
         con.execute("COMMIT")
         return done
@@ -293,10 +355,10 @@ def _load_batch(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest], shas: d
 def load_files(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest], batch_bytes: int = 1 << 30) -> list[FileLoad]:
     """Load files of one file set, skipping seen content and rejecting bad headers, in batches of ~1 GiB."""
     outcomes: dict[str, FileLoad] = {}
-    shas: dict[str, str] = {}
+    shas = shas_of([r.path for r in reqs])
     pending: list[LoadRequest] = []
     for req in reqs:
-        sha = shas[str(req.path)] = sha256_of(req.path)
+        sha = shas[str(req.path)]
         seen = _already_seen(con, req, sha)
         if seen is None and sha in [shas[str(p.path)] for p in pending]:
             seen = FileLoad(str(req.path), "skipped_duplicate", error="same content as another file in this load")

@@ -1,4 +1,4 @@
-"""Read landed files into a temporary table of text, whatever their format.
+"""Read landed files as text, whatever their format, keeping each row's file and place in it.
 
 Everything is read as text so that a bad value becomes a quarantined row with a reason instead of a
 failed load; casting happens afterwards, in SQL, where each failure can be attributed to a rule.
@@ -71,29 +71,44 @@ def json_keys(paths: list[Path], fileset: FileSet) -> list[str]:
     return list(found)
 
 
-def read_as_text(con: duckdb.DuckDBPyConnection, paths: list[Path], fileset: FileSet) -> list[str]:
-    """Create temp table `_file` (rows in file order, files in list order) and `_offsets`; return its columns.
+def text_scan(paths: list[Path], fileset: FileSet) -> str:
+    """The table function reading the files as text (see `scan`), JSON keys found from the files."""
+    return scan(paths, fileset, json_keys(paths, fileset) if fileset.format == "jsonl" else [])
+
+
+def scan_columns(con: duckdb.DuckDBPyConnection, table_function: str) -> list[str]:
+    """The file columns a scan yields (the union over its files), without FILE_COLUMN."""
+    rows = con.execute(f"DESCRIBE SELECT * FROM {table_function}").fetchall()
+    return [row[0] for row in rows if row[0] != FILE_COLUMN]
+
+
+def record_offsets(con: duckdb.DuckDBPyConnection, table: str, paths: list[Path]) -> None:
+    """Temp table `<table>_offsets` (file, first_rowid, last_rowid, rows_read) of a table written by a scan.
 
     A temp table's rowids follow insertion order but start at an offset, so a row's number within its
-    file is `rowid - _offsets.first_rowid + 1`.
+    file is `rowid - first_rowid + 1`; `_check_file_order` makes sure that arithmetic holds.
     """
-    keys = json_keys(paths, fileset) if fileset.format == "jsonl" else []
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _file AS SELECT * FROM {scan(paths, fileset, keys)}")
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _offsets AS SELECT {FILE_COLUMN} AS file, min(rowid) AS first_rowid, "
-        f"max(rowid) AS last_rowid, count(*) AS rows_read FROM _file GROUP BY 1"
+        f"CREATE OR REPLACE TEMP TABLE {table}_offsets AS SELECT {FILE_COLUMN} AS file, min(rowid) AS first_rowid, "
+        f"max(rowid) AS last_rowid, count(*) AS rows_read FROM {table} GROUP BY 1"
     )
-    _check_file_order(con, [str(p) for p in paths])
+    _check_file_order(con, f"{table}_offsets", [str(p) for p in paths])
+
+
+def read_as_text(con: duckdb.DuckDBPyConnection, paths: list[Path], fileset: FileSet) -> list[str]:
+    """Create temp table `_file` (rows in file order, files in list order) and `_file_offsets`; return its columns."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _file AS SELECT * FROM {text_scan(paths, fileset)}")
+    record_offsets(con, "_file", paths)
     return [row[0] for row in con.execute("DESCRIBE _file").fetchall() if row[0] != FILE_COLUMN]
 
 
-def _check_file_order(con: duckdb.DuckDBPyConnection, paths: list[str]) -> None:
-    """Fail loudly unless `_file` holds each file's rows together, files in the order given.
+def _check_file_order(con: duckdb.DuckDBPyConnection, offsets: str, paths: list[str]) -> None:
+    """Fail loudly unless the table holds each file's rows together, files in the order given.
 
     Row numbers rest on a plain scan being written in file order (DuckDB's preserve_insertion_order);
     a load that cannot show it stops instead of recording wrong lineage.
     """
-    spans = con.execute("SELECT file, first_rowid, last_rowid, rows_read FROM _offsets ORDER BY 2").fetchall()
+    spans = con.execute(f"SELECT file, first_rowid, last_rowid, rows_read FROM {offsets} ORDER BY 2").fetchall()
     present = {file for file, *_ in spans}
     in_order = [file for file, *_ in spans] == [p for p in paths if p in present]
     together = all(last - first + 1 == rows for _, first, last, rows in spans)

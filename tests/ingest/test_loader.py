@@ -98,6 +98,24 @@ def test_bad_rows_are_quarantined_with_the_rule_they_broke(con, tmp_path):
     assert unreconciled_files(con, "pos") == []
 
 
+def test_padded_values_load_and_blank_ones_are_missing(con, tmp_path):
+    f = _write(
+        tmp_path / "pos_pad.csv",
+        (
+            " S1 , R1 , 1 , 2025-01-01 10:00:00 ,L1,a,shoes, 2 , 2.50 , 0 , eur , y \n"  # padded: loads
+            "S1,R2,1,2025-01-01 10:00:00,L1,a,shoes,1,   ,0,EUR,0\n"  # spaces only: missing, not unparseable
+            "S1,R3,1,2025-01-01 10:00:00,L1,a,shoes,1, 2.5x ,0,EUR,0\n"  # padded garbage: unparseable
+        ),
+    )
+    load = _load(con, f)
+    assert (load.rows_accepted, load.rows_quarantined) == (1, 2)
+    row = con.execute("SELECT store_id, order_id, line_number, quantity, unit_price, is_return FROM raw.pos").fetchall()
+    assert row == [("S1", "R1", 1, 2, 2.5, True)]
+    assert con.execute("SELECT ordered_at::VARCHAR, currency FROM raw.pos").fetchall() == [("2025-01-01 10:00:00", "EUR")]
+    reasons = con.execute("SELECT row_number, reason FROM ops.quarantine ORDER BY 1").fetchall()
+    assert reasons == [(2, "missing required unit_price"), (3, "unparseable number in unit_price")]
+
+
 def test_files_loaded_together_keep_their_own_row_numbers_and_records(con, tmp_path):
     line = "S1,R{},{},2025-01-0{} 10:00:00,L1,a,shoes,1,2.50,0,EUR,0\n"
     first = _write(tmp_path / "pos_1.csv", line.format(1, 1, 1) + line.format(1, 2, 1) + line.format(2, 1, 1))
