@@ -47,8 +47,11 @@ def derive(result: dict) -> dict:
     lines = result["data"]["order_lines"]
     full, inc = result["full_run"], result["incremental_run"]
     ingest_s = full["seconds"]["ingest"]
+    floor_s = result.get("load_floor", {}).get("compute_s")
     return {
         "ingest_lines_per_s": lines / ingest_s if ingest_s else None,
+        "load_floor_lines_per_s": lines / floor_s if floor_s else None,
+        "ingest_to_load_floor": ingest_s / floor_s if floor_s else None,
         "end_to_end_lines_per_s": lines / full["wall_s"],
         "incremental_ratio": inc["wall_s"] / full["wall_s"],
         "incremental_stage_ratios": {
@@ -133,6 +136,7 @@ def markdown(result: dict) -> str:
         f"order lines/s. Each `stratify run` builds ingest + {len(snapshots)} snapshots ({', '.join(snapshots)}); "
         f"the incremental run lands {data['held_out_order_lines']:,} order lines of one more day.",
         "",
+        *_floor_line(result),
         f"### Feature stage, snapshot {features['snapshot_date']} (medians of {features['runs']})",
         "",
         *_feature_table(features),
@@ -149,6 +153,20 @@ def markdown(result: dict) -> str:
         "time. Orchestration is the time outside any step (start-up, imports, job set-up).",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _floor_line(result: dict) -> list[str]:
+    """The ingest stage against DuckDB loading the same files with none of its guarantees."""
+    floor, derived = result.get("load_floor"), result["derived"]
+    if not floor:
+        return []
+    return [
+        f"Ingest floor: DuckDB loading the same landed files as they are (types detected; no rules, quarantine, "
+        f"lineage, PII hashing or ledger; `benchmarks/load_floor.py`) takes {floor['compute_s']:.1f} s "
+        f"({derived['load_floor_lines_per_s']:,.0f} order lines/s, {_mb(floor['peak_rss'])} peak); the ingest "
+        f"stage takes {derived['ingest_to_load_floor']:.2f}x as long.",
+        "",
+    ]
 
 
 def _totals(t: dict) -> str:

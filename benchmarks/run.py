@@ -1,6 +1,7 @@
 """Benchmark Stratify end to end at one scale: `python -m benchmarks.run --scale small` (or `make bench`).
 
-1. generate demo data for the scale (timed), holding out its last day;
+1. generate demo data for the scale (timed), holding out its last day, and load it plainly into DuckDB
+   (benchmarks/load_floor.py): the floor under the ingest stage;
 2. `stratify run` in a fresh STRATIFY_HOME, per-stage wall time and peak RSS from the Dagster event log
    and /proc samples;
 3. the feature stage against the two baselines (benchmarks/baselines.py), medians of --runs rounds;
@@ -13,6 +14,7 @@ The full pipeline runs once per scale (a 50M run is long); --runs repeats the fe
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -115,6 +117,18 @@ def generate(home: Path, env: dict[str, str], lines: int) -> dict:
     }
 
 
+def load_floor(home: Path, env: dict[str, str], threads: int, memory_limit: str) -> dict:
+    """DuckDB loading the landed files as they are (benchmarks/load_floor.py), in a process of its own."""
+    out, log = home / "baselines" / "load_floor.duckdb", home / "logs" / "bench-load-floor.log"
+    out.parent.mkdir(exist_ok=True)
+    cmd = [sys.executable, "-m", "benchmarks.load_floor", str(home / "landing"), str(out), "--threads", str(threads),
+           "--memory-limit", memory_limit]  # fmt: skip
+    m = check(run_measured(cmd, env, REPO, log), log)
+    inside = json.loads(out.with_suffix(".json").read_text())
+    out.unlink()
+    return {"wall_s": m.wall_s, "compute_s": inside["seconds"], "peak_rss": m.peak_rss, "rows": inside["rows"]}
+
+
 def _order_lines(folder: Path) -> int:
     """Data rows in the order-line files of a folder (CSV and JSONL lines, Parquet row counts)."""
     import duckdb
@@ -165,7 +179,9 @@ def benchmark(args: argparse.Namespace) -> dict:
     say = print
     say(f"bench {args.scale}: generating in {home}")
     result["data"] = generate(home, env, SCALES[args.scale])
-    say(f"  {result['data']['order_lines']:,} order lines in {result['data']['wall_s']:.1f}s; full run")
+    say(f"  {result['data']['order_lines']:,} order lines in {result['data']['wall_s']:.1f}s; load floor")
+    result["load_floor"] = load_floor(home, env, warehouse["threads"], warehouse["memory_limit"])
+    say(f"  load floor {result['load_floor']['compute_s']:.1f}s; full run")
     result["full_run"] = pipeline_run(home, env, "full-run")
     say(f"  full run {result['full_run']['wall_s']:.1f}s; feature stage x{args.runs}")
     snapshot = max(date.fromisoformat(j["snapshot_date"]) for j in result["full_run"]["jobs"] if j["snapshot_date"])

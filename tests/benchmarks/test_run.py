@@ -45,7 +45,11 @@ def test_tiny_benchmark_writes_every_stage_ratio_and_table(tmp_path: Path):
     for name in ("stratify/duckdb", "stratify/pandas"):
         assert all(v > 0 for v in features["ratios"][name].values()), name
     assert result["derived"]["ingest_lines_per_s"] > 0 and result["derived"]["incremental_ratio"] > 0
+    floor = result["load_floor"]  # the plain load read exactly the order lines the pipeline ingested
+    assert sum(floor["rows"][t] for t in run.ORDER_FOLDERS) == result["data"]["order_lines"]
+    assert floor["compute_s"] > 0 and result["derived"]["ingest_to_load_floor"] > 0
 
     table = (out / "latest-tiny.md").read_text()
     assert "| ingest |" in table and "| **end to end**" in table and "lower bound" in table
+    assert "Ingest floor:" in table
     assert list(out.glob("cost-curve.*"))
