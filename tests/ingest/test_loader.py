@@ -111,7 +111,8 @@ def test_padded_values_load_and_blank_ones_are_missing(con, tmp_path):
     assert (load.rows_accepted, load.rows_quarantined) == (1, 2)
     row = con.execute("SELECT store_id, order_id, line_number, quantity, unit_price, is_return FROM raw.pos").fetchall()
     assert row == [("S1", "R1", 1, 2, 2.5, True)]
-    assert con.execute("SELECT ordered_at::VARCHAR, currency FROM raw.pos").fetchall() == [("2025-01-01 10:00:00", "EUR")]
+    stamp_and_currency = con.execute("SELECT ordered_at::VARCHAR, currency FROM raw.pos").fetchall()
+    assert stamp_and_currency == [("2025-01-01 10:00:00", "EUR")]
     reasons = con.execute("SELECT row_number, reason FROM ops.quarantine ORDER BY 1").fetchall()
     assert reasons == [(2, "missing required unit_price"), (3, "unparseable number in unit_price")]
 
