@@ -22,6 +22,7 @@ CREATE SCHEMA IF NOT EXISTS ops;
 CREATE TABLE IF NOT EXISTS ops.snapshot_builds (snapshot_date DATE, built_at TIMESTAMP, fingerprint VARCHAR);
 """
 # Local order times can be up to 14 h ahead of UTC: a line stamped the day after a snapshot may belong to it.
+# Sources whose timestamps carry their offset (TIMESTAMPTZ) are judged by their exact UTC day instead.
 TIME_ZONE_MARGIN = timedelta(days=1)
 _CODE = ("pipelines", "dbt_project/models", "dbt_project/macros", "dbt_project/tests", "expectations")
 
@@ -59,9 +60,18 @@ def why_rebuild(con: duckdb.DuckDBPyConnection, snapshot: date, stamp: str) -> s
     for (source,) in loaded:
         if not CONTRACTS[source].is_event:
             return f"{source} loaded since it was built"
-        first = con.execute(
-            f"SELECT min(CAST(ordered_at AS DATE)) FROM raw.{source} WHERE _loaded_at > ?", [built_at]
-        ).fetchall()[0][0]
-        if first is not None and first <= snapshot + TIME_ZONE_MARGIN:
+        first, margin = _first_order_day(con, source, built_at)
+        if first is not None and first <= snapshot + margin:
             return f"{source} orders of {first} loaded since it was built"
     return None
+
+
+def _first_order_day(con: duckdb.DuckDBPyConnection, source: str, since) -> tuple[date | None, timedelta]:
+    """The earliest order day among a source's lines loaded since, and how far past a snapshot it may be
+    and still belong to it: a local day (TIMESTAMP) may be a day ahead of UTC, a UTC day (TIMESTAMPTZ) not."""
+    if CONTRACTS[source].column("ordered_at").sql_type == "TIMESTAMPTZ":
+        day, margin = "CAST(timezone('UTC', ordered_at) AS DATE)", timedelta(0)
+    else:
+        day, margin = "CAST(ordered_at AS DATE)", TIME_ZONE_MARGIN
+    first = con.execute(f"SELECT min({day}) FROM raw.{source} WHERE _loaded_at > ?", [since]).fetchall()[0][0]
+    return first, margin

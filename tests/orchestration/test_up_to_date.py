@@ -17,7 +17,7 @@ def con(tmp_path):
         con.execute(OPS_DDL)
         con.execute("CREATE SCHEMA raw")
         con.execute("CREATE TABLE raw.pos (ordered_at TIMESTAMP, _loaded_at TIMESTAMP)")
-        con.execute("CREATE TABLE raw.ecommerce (ordered_at TIMESTAMP, _loaded_at TIMESTAMP)")
+        con.execute("CREATE TABLE raw.ecommerce (ordered_at TIMESTAMPTZ, _loaded_at TIMESTAMP)")  # as in the contract
         yield con
 
 
@@ -43,11 +43,25 @@ def test_orders_after_the_snapshot_keep_it_up_to_date(con):
     assert why_rebuild(con, SNAPSHOT, "a") is None
 
 
-@pytest.mark.parametrize("ordered_at", ["2025-06-30 23:00", "2025-07-01 08:00", "2025-01-15 12:00"])
-def test_a_late_order_on_or_before_it_rebuilds_it(con, ordered_at):
+@pytest.mark.parametrize(
+    "source, ordered_at",
+    [
+        ("pos", "2025-06-30 23:00"),
+        ("pos", "2025-07-01 08:00"),  # local time: may still be June 30 in UTC
+        ("ecommerce", "2025-01-15 12:00+00"),
+        ("ecommerce", "2025-07-01 00:30+02"),  # June 30, 22:30 UTC
+    ],
+)
+def test_a_late_order_on_or_before_it_rebuilds_it(con, source, ordered_at):
     record_build(con, SNAPSHOT, "a")
-    _land(con, "ecommerce", ordered_at)
-    assert why_rebuild(con, SNAPSHOT, "a").startswith("ecommerce orders of")
+    _land(con, source, ordered_at)
+    assert why_rebuild(con, SNAPSHOT, "a").startswith(f"{source} orders of")
+
+
+def test_an_order_with_its_offset_is_judged_by_its_utc_day(con):
+    record_build(con, SNAPSHOT, "a")
+    _land(con, "ecommerce", "2025-07-01 00:30-05")  # July 1, 05:30 UTC: after the snapshot wherever it was placed
+    assert why_rebuild(con, SNAPSHOT, "a") is None
 
 
 def test_master_data_loaded_since_rebuilds_it(con):
