@@ -45,7 +45,7 @@ def machine_info() -> dict:
 def derive(result: dict) -> dict:
     """Throughput and the incremental run's share of the full run, per stage and overall."""
     lines = result["data"]["order_lines"]
-    full, inc = result["full_run"], result["incremental_run"]
+    full, inc, nxt = result["full_run"], result["incremental_run"], result.get("next_day_run")
     ingest_s = full["seconds"]["ingest"]
     floor_s = result.get("load_floor", {}).get("compute_s")
     return {
@@ -54,10 +54,16 @@ def derive(result: dict) -> dict:
         "ingest_to_load_floor": ingest_s / floor_s if floor_s else None,
         "end_to_end_lines_per_s": lines / full["wall_s"],
         "incremental_ratio": inc["wall_s"] / full["wall_s"],
-        "incremental_stage_ratios": {
-            stage: (inc["seconds"][stage] / full["seconds"][stage]) if full["seconds"][stage] else None
-            for stage in (*STAGES, OUTSIDE)
-        },
+        "incremental_stage_ratios": _stage_ratios(inc, full),
+        "next_day_ratio": nxt["wall_s"] / full["wall_s"] if nxt else None,
+        "next_day_stage_ratios": _stage_ratios(nxt, full) if nxt else None,
+    }
+
+
+def _stage_ratios(run: dict, full: dict) -> dict:
+    return {
+        stage: (run["seconds"][stage] / full["seconds"][stage]) if full["seconds"][stage] else None
+        for stage in (*STAGES, OUTSIDE)
     }
 
 
@@ -70,24 +76,29 @@ def _ratio(x: float | None) -> str:
 
 
 def _stage_table(result: dict) -> list[str]:
+    """Stages of the full run, of the run after the first held-out day and of the run after the second."""
     full, inc, derived = result["full_run"], result["incremental_run"], result["derived"]
-    rows = [
-        "| stage | full run (s) | peak RSS | incremental run (s) | incremental / full |",
-        "|---|---:|---:|---:|---:|",
-        f"| generate (`stratify demo-data`, not part of the pipeline) | {result['data']['wall_s']:.1f} "
-        f"| {_mb(result['data']['peak_rss'])} | | |",
-    ]
+    nxt = result.get("next_day_run")
+    days = list(result["data"].get("held_out_days", {})) or ["one more day", ""]
+    head = f"| stage | full run (s) | peak RSS | + {days[0]} (s) | / full |"
+    rule = "|---|---:|---:|---:|---:|"
+    if nxt:
+        head, rule = head + f" + {days[1]} (s) | / full |", rule + "---:|---:|"
+    gen = f"| generate (`stratify demo-data`, not part of the pipeline) | {result['data']['wall_s']:.1f} "
+    rows = [head, rule, gen + f"| {_mb(result['data']['peak_rss'])} | | |" + (" | |" if nxt else "")]
     for stage in (*STAGES, OUTSIDE):
-        ratio = derived["incremental_stage_ratios"][stage]
-        rows.append(
-            f"| {stage} | {full['seconds'][stage]:.1f} | {_mb(full['stage_peak_rss'][stage])} "
-            f"| {inc['seconds'][stage]:.1f} | {_ratio(ratio)} |"
-        )
-    rows.append(
+        row = f"| {stage} | {full['seconds'][stage]:.1f} | {_mb(full['stage_peak_rss'][stage])} "
+        row += f"| {inc['seconds'][stage]:.1f} | {_ratio(derived['incremental_stage_ratios'][stage])} |"
+        if nxt:
+            row += f" {nxt['seconds'][stage]:.1f} | {_ratio(derived['next_day_stage_ratios'][stage])} |"
+        rows.append(row)
+    total = (
         f"| **end to end** (`stratify run`) | **{full['wall_s']:.1f}** | **{_mb(full['peak_rss'])}** "
         f"| **{inc['wall_s']:.1f}** | **{derived['incremental_ratio']:.2f}** |"
     )
-    return rows
+    if nxt:
+        total += f" **{nxt['wall_s']:.1f}** | **{derived['next_day_ratio']:.2f}** |"
+    return [*rows, total]
 
 
 def _feature_table(features: dict) -> list[str]:
@@ -133,8 +144,8 @@ def markdown(result: dict) -> str:
         *_stage_table(result),
         "",
         f"Throughput: ingest {ingest_rate:,.0f} order lines/s; end to end {derived['end_to_end_lines_per_s']:,.0f} "
-        f"order lines/s. Each `stratify run` builds ingest + {len(snapshots)} snapshots ({', '.join(snapshots)}); "
-        f"the incremental run lands {data['held_out_order_lines']:,} order lines of one more day.",
+        f"order lines/s. Each `stratify run` builds ingest + {len(snapshots)} snapshots ({', '.join(snapshots)}). "
+        + _held_out_text(result),
         "",
         *_floor_line(result),
         f"### Feature stage, snapshot {features['snapshot_date']} (medians of {features['runs']})",
@@ -153,6 +164,27 @@ def markdown(result: dict) -> str:
         "time. Orchestration is the time outside any step (start-up, imports, job set-up).",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _held_out_text(result: dict) -> str:
+    """What the incremental runs landed and rebuilt."""
+    data, held = result["data"], result["data"].get("held_out_days")
+    if not held:
+        return f"The incremental run lands {data['held_out_order_lines']:,} order lines of one more day."
+    (first, n1), (second, n2) = held.items()
+    rebuilt = [j["snapshot_date"] for j in result["incremental_run"]["jobs"] if j["snapshot_date"]]
+    rebuilt_next = [j["snapshot_date"] for j in result["next_day_run"]["jobs"] if j["snapshot_date"]]
+    return (
+        f"Then {first} lands ({n1:,} order lines; snapshots rebuilt: {', '.join(rebuilt) or 'none'}: the first "
+        f"hours of a day east of UTC are still {_day_before(first)} in UTC), and then {second} ({n2:,} order "
+        f"lines; snapshots rebuilt: {', '.join(rebuilt_next) or 'none'}, as on any day inside a month)."
+    )
+
+
+def _day_before(day: str) -> str:
+    from datetime import date, timedelta
+
+    return (date.fromisoformat(day) - timedelta(days=1)).isoformat()
 
 
 def _floor_line(result: dict) -> list[str]:

@@ -1,11 +1,12 @@
 """Benchmark Stratify end to end at one scale: `python -m benchmarks.run --scale small` (or `make bench`).
 
-1. generate demo data for the scale (timed), holding out its last day, and load it plainly into DuckDB
+1. generate demo data for the scale (timed), holding out its last two days, and load it plainly into DuckDB
    (benchmarks/load_floor.py): the floor under the ingest stage;
 2. `stratify run` in a fresh STRATIFY_HOME, per-stage wall time and peak RSS from the Dagster event log
    and /proc samples;
 3. the feature stage against the two baselines (benchmarks/baselines.py), medians of --runs rounds;
-4. land the held-out day and `stratify run` again: the incremental cost;
+4. land the first held-out day and `stratify run` again: the incremental cost of a day that still touches
+   the last snapshot (in UTC); then the second day, which no snapshot needs: a plain daily run;
 5. JSON, Markdown and the cost-curve plot under --out (benchmarks/report.py).
 
 The full pipeline runs once per scale (a 50M run is long); --runs repeats the feature comparison only.
@@ -27,6 +28,7 @@ import yaml
 
 from benchmarks import report
 from benchmarks.feature_stage import compare_features
+from benchmarks.held_out import split_by_day
 from benchmarks.measure import check, run_measured
 from benchmarks.stages import pipeline_stages, run_ids
 
@@ -41,8 +43,9 @@ DATES_PER_BUILD = {"50m": 1}
 # Customer shares per customer_features statement: even one date ran out of the 3 GB cap at 50M lines in one
 # statement (2025-07-31, after 15 s); in two shares each took 16 s.
 CUSTOMER_BUCKETS = {"50m": 2}
-END = date(2026, 1, 1)  # last generated day; it is held out of the first run and landed for the second
-DAYS = 731  # so the first run sees the demo's default period, 2024-01-02 to 2025-12-31
+END = date(2026, 1, 2)  # last generated day; it and the day before are held out of the first run
+DAYS = 732  # so the first run sees the demo's default period, 2024-01-02 to 2025-12-31
+HELD_OUT = (date(2026, 1, 1), END)  # landed one at a time after the full run (benchmarks/held_out.py)
 ORDER_SOURCES = ("pos", "ecommerce", "app", "marketplace")
 ORDER_FOLDERS = ("pos", "pos_de", "ecommerce", "app", "marketplace")  # monthly order-line files (demo layout)
 STRATIFY = str(Path(sys.executable).with_name("stratify"))
@@ -92,29 +95,36 @@ def bench_env(home: Path, config: Path) -> dict[str, str]:
 
 
 def generate(home: Path, env: dict[str, str], lines: int) -> dict:
-    """Demo data for about `lines` order lines; the last day's monthly files are moved aside for later."""
+    """Demo data for about `lines` order lines; the held-out days go aside, each in files of its own."""
     customers = max(100, lines // LINES_PER_CUSTOMER)
     log = home / "logs" / "bench-demo-data.log"
     cmd = [STRATIFY, "demo-data", "--customers", str(customers), "--days", str(DAYS), "--end", END.isoformat(),
            "--out", str(home / "landing")]  # fmt: skip
     m = check(run_measured(cmd, env, home, log), log)
     counts = {k: int(v) for k, v in re.findall(r"^\s+(\w+): (\d+) rows$", log.read_text(), re.MULTILINE)}
-    held = home / "held_out"
-    monthly = [p for folder in ORDER_FOLDERS for p in (home / "landing" / folder).glob(f"*{END:%Y-%m}*")]
-    for path in sorted(monthly):
-        target = held / path.relative_to(home / "landing")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        path.rename(target)
-    held_lines = _order_lines(held)
+    held = hold_out(home)
     return {
         "customers": customers,
-        "order_lines": sum(counts[s] for s in ORDER_SOURCES) - held_lines,
-        "held_out_order_lines": held_lines,
+        "order_lines": sum(counts[s] for s in ORDER_SOURCES) - sum(held.values()),
+        "held_out_order_lines": held[HELD_OUT[0].isoformat()],
+        "held_out_days": held,
         "rows_per_source": counts,
         "wall_s": m.wall_s,
         "peak_rss": m.peak_rss,
         "landing_bytes": sum(p.stat().st_size for p in (home / "landing").rglob("*") if p.is_file()),
     }
+
+
+def hold_out(home: Path) -> dict[str, int]:
+    """Move the held-out month's order-line files out of landing, split into held_out/<day>/; lines per day."""
+    targets = {day: home / "held_out" / day.isoformat() for day in HELD_OUT}
+    found = dict.fromkeys(HELD_OUT, 0)
+    for folder in ORDER_FOLDERS:
+        for path in sorted((home / "landing" / folder).glob(f"*{END:%Y-%m}*")):
+            for day, n in split_by_day(path, folder, list(HELD_OUT), targets).items():
+                found[day] += n
+            path.unlink()
+    return {day.isoformat(): n for day, n in found.items()}
 
 
 def load_floor(home: Path, env: dict[str, str], threads: int, memory_limit: str) -> dict:
@@ -129,20 +139,6 @@ def load_floor(home: Path, env: dict[str, str], threads: int, memory_limit: str)
     return {"wall_s": m.wall_s, "compute_s": inside["seconds"], "peak_rss": m.peak_rss, "rows": inside["rows"]}
 
 
-def _order_lines(folder: Path) -> int:
-    """Data rows in the order-line files of a folder (CSV and JSONL lines, Parquet row counts)."""
-    import duckdb
-
-    total = 0
-    for path in folder.rglob("*"):
-        if path.suffix == ".parquet":
-            total += duckdb.sql(f"select count(*) from read_parquet('{path}')").fetchall()[0][0]
-        elif path.suffix in (".csv", ".jsonl"):
-            with open(path, "rb") as handle:
-                total += sum(1 for _ in handle) - (path.suffix == ".csv")
-    return total
-
-
 def pipeline_run(home: Path, env: dict[str, str], label: str) -> dict:
     """One measured `stratify run`, broken down by stage."""
     before = run_ids(env["DAGSTER_HOME"])
@@ -153,11 +149,11 @@ def pipeline_run(home: Path, env: dict[str, str], label: str) -> dict:
     return {"wall_s": m.wall_s, "peak_rss": m.peak_rss, **stages, "rss_samples": samples}
 
 
-def land_held_out(home: Path) -> None:
-    """The day after the first run's data arrives: its files are new names in landing."""
-    for path in sorted((home / "held_out").rglob("*")):
+def land_held_out(home: Path, day: date) -> None:
+    """One more day's data arrives: its files are new names in landing."""
+    for path in sorted((home / "held_out" / day.isoformat()).rglob("*")):
         if path.is_file():
-            target = home / "landing" / path.relative_to(home / "held_out")
+            target = home / "landing" / path.relative_to(home / "held_out" / day.isoformat())
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, target)
 
@@ -188,9 +184,12 @@ def benchmark(args: argparse.Namespace) -> dict:
     result["feature_stage"] = compare_features(
         home, config, snapshot, args.runs, warehouse["threads"], warehouse["memory_limit"]
     )
-    say("  incremental run")
-    land_held_out(home)
+    say(f"  incremental run: {HELD_OUT[0]} lands")
+    land_held_out(home, HELD_OUT[0])
     result["incremental_run"] = pipeline_run(home, env, "incremental-run")
+    say(f"  next-day run: {HELD_OUT[1]} lands")
+    land_held_out(home, HELD_OUT[1])
+    result["next_day_run"] = pipeline_run(home, env, "next-day-run")
     result["machine"]["load_average_end"] = os.getloadavg()
     result["derived"] = report.derive(result)
     if not args.keep:

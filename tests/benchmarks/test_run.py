@@ -32,6 +32,8 @@ def test_tiny_benchmark_writes_every_stage_ratio_and_table(tmp_path: Path):
     (result_file,) = out.glob("bench-tiny-*.json")
     result = json.loads(result_file.read_text())
     assert result["data"]["order_lines"] > 0 and result["data"]["held_out_order_lines"] > 0
+    assert list(result["data"]["held_out_days"]) == ["2026-01-01", "2026-01-02"]
+    assert all(n > 0 for n in result["data"]["held_out_days"].values())
     for label in ("full_run", "incremental_run"):
         measured = result[label]
         assert measured["wall_s"] > 0 and measured["peak_rss"] > 0
@@ -40,6 +42,11 @@ def test_tiny_benchmark_writes_every_stage_ratio_and_table(tmp_path: Path):
             assert measured["seconds"][stage] > 0, (label, stage)
     for stage in STAGES:
         assert result["full_run"]["stage_peak_rss"][stage] > 0, stage
+    # The first held-out day rebuilds the last snapshot; the second day is ingested and no snapshot rebuilt.
+    assert [j["job"] for j in result["incremental_run"]["jobs"]] == ["ingest_job", "snapshot_job"]
+    next_day = result["next_day_run"]
+    assert [j["job"] for j in next_day["jobs"]] == ["ingest_job"] and next_day["seconds"]["ingest"] > 0
+    assert 0 < result["derived"]["next_day_ratio"] < result["derived"]["incremental_ratio"]
     features = result["feature_stage"]
     assert features["baselines_agree"]
     for name in ("stratify/duckdb", "stratify/pandas"):
@@ -51,5 +58,5 @@ def test_tiny_benchmark_writes_every_stage_ratio_and_table(tmp_path: Path):
 
     table = (out / "latest-tiny.md").read_text()
     assert "| ingest |" in table and "| **end to end**" in table and "lower bound" in table
-    assert "Ingest floor:" in table
+    assert "Ingest floor:" in table and "+ 2026-01-02 (s)" in table
     assert list(out.glob("cost-curve.*"))
