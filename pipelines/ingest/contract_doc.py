@@ -19,7 +19,8 @@ column names in your files. `constants` fills canonical columns your files lack 
 Leave out the sources you do not have: one order-line export is enough to run to tiers.
 
 How a file is loaded:
-- Files are read as text, mapped, cast and checked in DuckDB SQL. A file is loaded once per content
+- Files are read as text, mapped, cast and checked in DuckDB SQL, in one pass per set of files. Values are
+  trimmed of surrounding spaces and an empty value counts as missing. A file is loaded once per content
   (sha256): the same file again is skipped, a copy under another name is recorded as `skipped_duplicate`.
 - A file whose header lacks a mapped column, or that cannot be read (e.g. not valid UTF-8 when utf-8 is
   configured), is `rejected` whole with an error naming the file, the expected and the found columns; the
