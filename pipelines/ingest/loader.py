@@ -47,6 +47,17 @@ CREATE TABLE IF NOT EXISTS ops.quarantine (
 """
 
 
+# Errors of a batch's scan that say nothing about its files: our SQL is wrong, memory ran out, or the run
+# was cancelled. Any other error while reading rejects the file that caused it.
+NOT_THE_FILE = (
+    duckdb.ParserException,
+    duckdb.BinderException,
+    duckdb.CatalogException,
+    duckdb.OutOfMemoryException,
+    duckdb.InterruptException,
+)
+
+
 @dataclass(frozen=True)
 class FileLoad:
     path: str
@@ -132,8 +143,8 @@ def _masked_record(req: LoadRequest, found: list[str], ref) -> str:
     return f"to_json(struct_pack({fields}))::VARCHAR"
 
 
-def _judge(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest]) -> list[str]:
-    """Read, type and judge the batch's files in one pass into `_judged`; return the files' columns.
+def _judge(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest]) -> None:
+    """Read, type and judge the batch's files in one pass into `_judged`.
 
     `_judged` holds each row's file, typed columns, first broken rule and, for a broken row only, its
     masked record. It is written straight from the scan, so its rowids follow file order and give row
@@ -165,7 +176,6 @@ def _judge(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest]) -> list[str]
         FROM judged
     """)
     record_offsets(con, "_judged", [r.path for r in reqs])
-    return found
 
 
 def _rows_sql(req: LoadRequest) -> str:
@@ -333,8 +343,8 @@ def _load_batch(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest], shas: d
     """Read, judge and insert files of one file set together, in one transaction."""
     try:
         _judge(con, reqs)
-    except (duckdb.ParserException, duckdb.BinderException, duckdb.CatalogException):
-        raise  # our SQL is wrong, not the file
+    except NOT_THE_FILE:
+        raise
     except duckdb.Error as exc:
         if len(reqs) > 1:  # one bad file spoils a shared scan: load them one by one to isolate it
             return [load for r in reqs for load in _load_batch(con, [r], shas)]
