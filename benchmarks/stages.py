@@ -80,13 +80,21 @@ def stage_times(steps: list[Window], tests: list[Window], wall_s: float) -> dict
 
 
 def stage_peaks(samples: list[tuple[float, int]], steps: list[Window], tests: list[Window]) -> dict[str, int]:
-    """Peak tree RSS per stage: each sample goes to the dbt test, else the step, it falls in."""
+    """Peak tree RSS per stage: each sample goes to the dbt test, else the step, it falls in.
+
+    A stage whose steps all fell between two samples (steps shorter than the sampling interval, as on
+    tiny data) gets the sample nearest to one of its steps instead of none.
+    """
     peaks: dict[str, int] = defaultdict(int)
     for at, rss in samples:
         window = next((w for w in tests if w.start <= at <= w.end), None)
         window = window or next((w for w in steps if w.start <= at <= w.end), None)
         stage = window.stage if window else OUTSIDE
         peaks[stage] = max(peaks[stage], rss)
+    for step in steps:
+        if not peaks.get(step.stage) and samples:
+            middle = (step.start + step.end) / 2
+            peaks[step.stage] = min(samples, key=lambda sample: abs(sample[0] - middle))[1]
     return {stage: peaks.get(stage, 0) for stage in (*STAGES, OUTSIDE)}
 
 
