@@ -3,8 +3,9 @@
 The demo writes order lines in monthly files. The benchmark generates two days past the first run's data
 and keeps both out of landing, each day in files of its own, so that it can land them one at a time:
 the first day after a snapshot date (it may still hold orders of that snapshot in UTC, so the snapshot is
-rebuilt) and the day after it (no snapshot needs it: a plain daily run). Lines are copied as written, byte
-for byte; only the day of their local timestamp decides where they go.
+rebuilt) and the day after it (no snapshot needs it: a plain daily run). CSV and JSON lines are copied
+as written, byte for byte (Parquet rows are rewritten); only the day of a line's local timestamp decides
+where it goes, and a day without lines gets no file.
 """
 
 from __future__ import annotations
@@ -46,8 +47,9 @@ def _split_text(path: Path, column: str, days: list[date], out: dict[date, Path]
             stamp = json.loads(text)[column]
         by_day[date.fromisoformat(stamp[:10])].append(line)
     for day in days:
-        out[day].parent.mkdir(parents=True, exist_ok=True)
-        out[day].write_bytes(b"".join(by_day[day]))
+        if len(by_day[day]) > len(header):  # a day without lines gets no file, as an export would have it
+            out[day].parent.mkdir(parents=True, exist_ok=True)
+            out[day].write_bytes(b"".join(by_day[day]))
     return {d: len(by_day[d]) - len(header) for d in days}
 
 
@@ -60,8 +62,9 @@ def _split_parquet(path: Path, column: str, days: list[date], out: dict[date, Pa
     counts = {}
     for day in days:
         part = table.filter(pc.equal(stamps, day.isoformat()))
-        out[day].parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(part, out[day])
+        if part.num_rows:
+            out[day].parent.mkdir(parents=True, exist_ok=True)
+            pq.write_table(part, out[day])
         counts[day] = part.num_rows
     if sum(counts.values()) != table.num_rows:
         raise KeyError(f"other than {days}")

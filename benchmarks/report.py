@@ -174,10 +174,10 @@ def _held_out_text(result: dict) -> str:
     (first, n1), (second, n2) = held.items()
     rebuilt = [j["snapshot_date"] for j in result["incremental_run"]["jobs"] if j["snapshot_date"]]
     rebuilt_next = [j["snapshot_date"] for j in result["next_day_run"]["jobs"] if j["snapshot_date"]]
+    why = f": store times of a day may still be {_day_before(first)} in UTC" if rebuilt else ""
     return (
-        f"Then {first} lands ({n1:,} order lines; snapshots rebuilt: {', '.join(rebuilt) or 'none'}: the first "
-        f"hours of a day east of UTC are still {_day_before(first)} in UTC), and then {second} ({n2:,} order "
-        f"lines; snapshots rebuilt: {', '.join(rebuilt_next) or 'none'}, as on any day inside a month)."
+        f"Then {first} lands ({n1:,} order lines; snapshots rebuilt: {', '.join(rebuilt) or 'none'}{why}), and "
+        f"then {second} ({n2:,} order lines; snapshots rebuilt: {', '.join(rebuilt_next) or 'none'})."
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,8 +48,9 @@ CREATE TABLE IF NOT EXISTS ops.quarantine (
 """
 
 
-# Errors of a batch's scan that say nothing about its files: our SQL is wrong, memory ran out, or the run
-# was cancelled. Any other error while reading rejects the file that caused it.
+# Errors reading one file that say nothing about the file: our SQL is wrong, memory ran out, or the run was
+# cancelled. They stop the load; any other error rejects the file. A batch of several files that fails for any
+# reason but memory or cancellation is loaded again file by file (a file's own columns can break the batch's SQL).
 NOT_THE_FILE = (
     duckdb.ParserException,
     duckdb.BinderException,
@@ -56,6 +58,7 @@ NOT_THE_FILE = (
     duckdb.OutOfMemoryException,
     duckdb.InterruptException,
 )
+_STOPS_THE_LOAD = (duckdb.OutOfMemoryException, duckdb.InterruptException)
 
 
 @dataclass(frozen=True)
@@ -143,17 +146,9 @@ def _masked_record(req: LoadRequest, found: list[str], ref) -> str:
     return f"to_json(struct_pack({fields}))::VARCHAR"
 
 
-def _judge(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest]) -> None:
-    """Read, type and judge the batch's files in one pass into `_judged`.
-
-    `_judged` holds each row's file, typed columns, first broken rule and, for a broken row only, its
-    masked record. It is written straight from the scan, so its rowids follow file order and give row
-    numbers (`_judged_offsets`): no copy of the text is kept for the valid rows, which are almost all.
-    """
-    req = reqs[0]
+def _judge_sql(con: duckdb.DuckDBPyConnection, req: LoadRequest, table_function: str, found: list[str]) -> str:
+    """The query typing and judging every row of the scan, in the scan's order (see `_judge`)."""
     contract = req.contract
-    table_function = text_scan([r.path for r in reqs], req.fileset)
-    found = scan_columns(con, table_function)
     originals = ", ".join(f"f.{ident(col)} AS _c{i}" for i, col in enumerate(found))
     texts = ", ".join(f"{_text_of(c, req)} AS _t_{c.name}" for c in contract.columns)
     country = next((c.name for c in contract.columns if c.kind == "country"), None)
@@ -165,8 +160,7 @@ def _judge(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest]) -> None:
     typed = ", ".join(f"{typed_expression(c, req.fileset)} AS {c.name}" for c in contract.columns)
     reason = reason_expression(contract, req.rules, req.fileset, skip_required=_generated(req))
     record = _masked_record(req, found, lambda i, _: f"_c{i}")
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _judged AS
+    return f"""
         WITH texts AS (SELECT f.{FILE_COLUMN}, {originals}, {texts} FROM {table_function} f),
         located AS (SELECT *, {alpha2} AS _rc_alpha2, {calling_code} AS _rc_calling_code FROM texts),
         typed AS (SELECT *, {typed} FROM located),
@@ -174,8 +168,37 @@ def _judge(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest]) -> None:
         SELECT {FILE_COLUMN}, {", ".join(contract.names)}, _first_reason,
                CASE WHEN _first_reason IS NOT NULL THEN {record} END AS _record
         FROM judged
-    """)
+    """
+
+
+def _check_scan_order_kept(con: duckdb.DuckDBPyConnection, sql: str) -> None:
+    """Fail unless the query's plan is scans and projections only, which DuckDB writes in scan order.
+
+    Row numbers are `_judged`'s rowids. A join, aggregate or window in the plan may reorder rows within a
+    file, which no count could reveal: DuckDB turns an IN list (or list_contains over a constant list) of
+    five or more values into a join, for example.
+    """
+    plan = "\n".join(row[1] for row in con.execute(f"EXPLAIN {sql}").fetchall())
+    operators = re.findall(r"─ ([A-Za-z_ ]+?) ─", plan)
+    reordering = [op for op in operators if re.search(r"join|aggregate|group|window|order", op, re.IGNORECASE)]
+    if reordering:
+        raise RuntimeError(f"the judging query would not keep the files' row order: it plans {reordering}")
+
+
+def _judge(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest]) -> list[str]:
+    """Read, type and judge the batch's files in one pass into `_judged`; return the files' columns.
+
+    `_judged` holds each row's file, typed columns, first broken rule and, for a broken row only, its
+    masked record. It is written straight from the scan, so its rowids follow file order and give row
+    numbers (`_judged_offsets`): no copy of the text is kept for the valid rows, which are almost all.
+    """
+    table_function = text_scan([r.path for r in reqs], reqs[0].fileset)
+    found = scan_columns(con, table_function)
+    sql = _judge_sql(con, reqs[0], table_function, found)
+    _check_scan_order_kept(con, sql)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _judged AS {sql}")
     record_offsets(con, "_judged", [r.path for r in reqs])
+    return found
 
 
 def _rows_sql(req: LoadRequest) -> str:
@@ -240,14 +263,20 @@ def _find_duplicates(con: duckdb.DuckDBPyConnection, req: LoadRequest) -> int:
     return con.execute("SELECT count(*) FROM _dups").fetchall()[0][0]
 
 
-def _duplicate_records(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest]) -> str:
+def _duplicate_records(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest], found: list[str]) -> str:
     """(_seq, _file_path, _record) of the duplicates, their text read again from the files holding any.
 
     `_judged` keeps no text of valid rows (duplicates among them), so only their files are read twice.
+    Records carry the batch's columns (`found`), like those of broken rows, whichever files were re-read.
     """
     files = {row[0] for row in con.execute("SELECT DISTINCT _file_path FROM _dups").fetchall()}
-    found = read_as_text(con, [r.path for r in reqs if str(r.path) in files], reqs[0].fileset)
-    record = _masked_record(reqs[0], found, lambda _, col: f"f.{ident(col)}")
+    again = read_as_text(con, [r.path for r in reqs if str(r.path) in files], reqs[0].fileset)
+    changed = con.execute(
+        "SELECT fo.file FROM _file_offsets fo JOIN _judged_offsets jo USING (file) WHERE fo.rows_read <> jo.rows_read"
+    ).fetchall()
+    if changed:
+        raise RuntimeError(f"{changed[0][0]} changed while it was being loaded; load it again")
+    record = _masked_record(reqs[0], found, lambda _, col: f"f.{ident(col)}" if col in again else "NULL")
     return f"""
         SELECT d._seq, d._file_path, {record} AS _record
         FROM _dups d JOIN _judged_offsets jo ON d._file_path = jo.file JOIN _file_offsets fo ON d._file_path = fo.file
@@ -255,7 +284,7 @@ def _duplicate_records(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest]) 
     """
 
 
-def _quarantine(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest], duplicates: int) -> None:
+def _quarantine(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest], found: list[str], duplicates: int) -> None:
     """Insert the rows that broke a rule and the duplicates into ops.quarantine, in file order."""
     contract = reqs[0].contract
     broken = (
@@ -263,7 +292,8 @@ def _quarantine(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest], duplica
         "FROM _judged WHERE _first_reason IS NOT NULL"
     )
     if duplicates:
-        dup = f"SELECT _seq, _file_path, _record, '{duplicate_reason(contract)}' FROM ({_duplicate_records(con, reqs)})"
+        records = _duplicate_records(con, reqs, found)
+        dup = f"SELECT _seq, _file_path, _record, '{duplicate_reason(contract)}' FROM ({records})"
         broken = f"{broken} UNION ALL {dup}"
     con.execute(
         f"INSERT INTO ops.quarantine SELECT ?, q._file_path, q._seq - o.first_rowid + 1, q._record, q._reason, ?, "
@@ -272,8 +302,11 @@ def _quarantine(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest], duplica
     )
 
 
-def _insert_rows(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest]) -> dict[str, FileLoad]:
-    """Insert the judged batch's accepted rows and quarantine the rest; the outcome per file."""
+def _insert_rows(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest], found: list[str]) -> dict[str, FileLoad]:
+    """Insert the judged batch's accepted rows and quarantine the rest; the outcome per file.
+
+    A file with no data rows (a header only, an empty Parquet file) has no offsets and loads as 0 rows.
+    """
     req = reqs[0]
     duplicates = _find_duplicates(con, req)
     stored = ", ".join(c.name for c in req.contract.columns)
@@ -288,7 +321,7 @@ def _insert_rows(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest]) -> dic
         )
     finally:
         con.execute("RESET preserve_insertion_order")
-    _quarantine(con, reqs, duplicates)
+    _quarantine(con, reqs, found, duplicates)
     counts = con.execute(f"""
         SELECT o.file, o.rows_read, coalesce(b.n, 0) + coalesce(d.n, 0)
         FROM _judged_offsets o
@@ -296,7 +329,8 @@ def _insert_rows(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest]) -> dic
                    GROUP BY 1) b ON b.file = o.file
         LEFT JOIN (SELECT _file_path AS file, count(*) AS n FROM _dups GROUP BY 1) d ON d.file = o.file
     """).fetchall()
-    return {path: FileLoad(path, "loaded", read, read - bad, bad) for path, read, bad in counts}
+    loads = {path: FileLoad(path, "loaded", read, read - bad, bad) for path, read, bad in counts}
+    return {str(r.path): loads.get(str(r.path), FileLoad(str(r.path), "loaded")) for r in reqs}
 
 
 def _already_seen(con, req: LoadRequest, sha: str) -> FileLoad | None:
@@ -342,24 +376,27 @@ def _header_problem(req: LoadRequest) -> FileLoad | None:
 def _load_batch(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest], shas: dict[str, str]) -> list[FileLoad]:
     """Read, judge and insert files of one file set together, in one transaction."""
     try:
-        _judge(con, reqs)
-    except NOT_THE_FILE:
-        raise
+        found = _judge(con, reqs)
     except duckdb.Error as exc:
-        if len(reqs) > 1:  # one bad file spoils a shared scan: load them one by one to isolate it
+        if len(reqs) > 1 and not isinstance(exc, _STOPS_THE_LOAD):
+            # One bad file spoils a shared scan: load them one by one to isolate it.
             return [load for r in reqs for load in _load_batch(con, [r], shas)]
+        if isinstance(exc, NOT_THE_FILE):
+            raise
         detail = " ".join(line.strip() for line in str(exc).splitlines()[:3] if line.strip())
         error = f"{reqs[0].path}: unreadable as {reqs[0].fileset.format}: {detail}"
         return [_record(con, reqs[0], shas[str(reqs[0].path)], FileLoad(str(reqs[0].path), "rejected", error=error))]
     con.execute("BEGIN TRANSACTION")
     try:
-        loads = _insert_rows(con, reqs)
+        loads = _insert_rows(con, reqs, found)
         done = [_record(con, r, shas[str(r.path)], loads[str(r.path)]) for r in reqs]
         con.execute("COMMIT")
         return done
     except Exception:
         con.execute("ROLLBACK")
         raise
+    finally:  # a batch's temp tables hold up to ~1 GiB: free them before the next batch is read
+        con.execute("DROP TABLE IF EXISTS _judged; DROP TABLE IF EXISTS _file")
 
 
 def load_files(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest], batch_bytes: int = 1 << 30) -> list[FileLoad]:

@@ -67,3 +67,10 @@ def test_day_file_names_the_day_in_place_of_the_month():
         day_file(Path("m/marketplace_2026-01_part003.parquet"), DAYS[0]).name
         == "marketplace_2026-01-01_part003.parquet"
     )
+
+
+def test_a_day_without_lines_gets_no_file(tmp_path: Path):
+    monthly = tmp_path / "pos_2026-01.csv"
+    monthly.write_text("store_id,sold_at\nS1,2026-01-02 09:00:00\n", encoding="utf-8")
+    assert split_by_day(monthly, "pos", DAYS, _targets(tmp_path)) == {DAYS[0]: 0, DAYS[1]: 1}
+    assert not (tmp_path / "held_out" / "2026-01-01").exists()

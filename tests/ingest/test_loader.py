@@ -8,7 +8,7 @@ import pytest
 from pipelines.config import SourceConfig
 from pipelines.ingest.contracts import CONTRACTS
 from pipelines.ingest.load_source import prepare_warehouse
-from pipelines.ingest.loader import LoadRequest, load_file, load_files
+from pipelines.ingest.loader import LoadRequest, _check_scan_order_kept, load_file, load_files
 from pipelines.ingest.reconcile import unreconciled_files
 from pipelines.ingest.rules import RuleContext
 
@@ -142,6 +142,29 @@ def test_files_loaded_together_keep_their_own_row_numbers_and_records(con, tmp_p
     assert [json.loads(q[3])["receipt_id"] for q in quarantined] == ["R1", "R3", "R4"]
     assert json.loads(quarantined[0][3])["line_no"] == "2" and json.loads(quarantined[2][3])["sold_at"] == "x"
     assert unreconciled_files(con, "pos") == []
+
+
+def test_a_file_without_data_rows_loads_as_empty_beside_the_others(con, tmp_path):
+    full = _write(tmp_path / "pos_1.csv", "S1,R1,1,2025-01-01 10:00:00,L1,a,shoes,1,2.50,0,EUR,0\n")
+    empty = _write(tmp_path / "pos_2.csv", "")  # a closed store's day: the header only
+    loads = load_files(con, [LoadRequest(p, CONTRACTS["pos"], POS, POS.files[0], RULES, "l") for p in (full, empty)])
+    assert [(f.status, f.rows_read, f.rows_accepted) for f in loads] == [("loaded", 1, 1), ("loaded", 0, 0)]
+    assert unreconciled_files(con, "pos") == []
+
+
+def test_a_duplicates_record_has_the_batchs_columns(con, tmp_path):
+    line = "S1,R1,1,2025-01-01 10:00:00,L1,a,shoes,1,2.50,0,EUR,0"
+    first = _write(tmp_path / "pos_1.csv", line + "\n" + line + "\n")  # row 2 repeats row 1
+    second = _write(tmp_path / "pos_2.csv", line.replace("R1", "R2") + ",late\n", header=HEADER.strip() + ",note\n")
+    load_files(con, [LoadRequest(p, CONTRACTS["pos"], POS, POS.files[0], RULES, "l") for p in (first, second)])
+    (record,) = con.execute("SELECT raw_record FROM ops.quarantine").fetchall()[0]
+    assert json.loads(record)["receipt_id"] == "R1" and json.loads(record)["note"] is None
+
+
+def test_a_judging_query_that_could_reorder_rows_is_refused(con):
+    with pytest.raises(RuntimeError, match="row order"):
+        _check_scan_order_kept(con, "SELECT x IN ('a', 'b', 'c', 'd', 'e', 'f') FROM (SELECT 'a' AS x)")
+    _check_scan_order_kept(con, "SELECT upper(x) FROM (SELECT 'a' AS x)")
 
 
 def test_a_line_resent_in_a_later_load_is_a_duplicate_even_with_another_date(con, tmp_path):
