@@ -16,10 +16,7 @@
         frequency_365d,
         monetary_365d,
         '{{ segmentation }}' as segmentation,
-        case
-            when not profiled then 'not profiled'
-            else coalesce(cast({{ segmentation }} as {{ dbt.type_string() }}), 'unassigned')
-        end as segment
+        {{ segment_of(segmentation) }} as segment
     from {{ relation }}
     {%- if not loop.last %}
     union all
@@ -31,4 +28,13 @@
     the key (the warehouse's customer_key is a hash of a channel id). Kept in a mapping, never recomputed. -#}
 {% macro random_published_key(key) -%}
     'cus_' || substr(md5(cast(random() as {{ dbt.type_string() }}) || {{ key }}), 1, 16)
+{%- endmacro %}
+
+{#- A customer's segment in one segmentation, as segment_memberships counts it; `alias` qualifies the columns. -#}
+{% macro segment_of(segmentation, alias=none) -%}
+    {%- set prefix = alias ~ '.' if alias else '' -%}
+    case
+        when not {{ prefix }}profiled then 'not profiled'
+        else coalesce(cast({{ prefix }}{{ segmentation }} as {{ dbt.type_string() }}), 'unassigned')
+    end
 {%- endmacro %}
