@@ -45,12 +45,19 @@ def _split_text(path: Path, column: str, days: list[date], out: dict[date, Path]
             stamp = next(csv.reader([text], delimiter=delimiter))[index]
         else:
             stamp = json.loads(text)[column]
-        by_day[date.fromisoformat(stamp[:10])].append(line)
+        day = date.fromisoformat(stamp[:10])
+        if day not in by_day:
+            raise _off_days(path, days, day.isoformat())
+        by_day[day].append(line)
     for day in days:
         if len(by_day[day]) > len(header):  # a day without lines gets no file, as an export would have it
             out[day].parent.mkdir(parents=True, exist_ok=True)
             out[day].write_bytes(b"".join(by_day[day]))
     return {d: len(by_day[d]) - len(header) for d in days}
+
+
+def _off_days(path: Path, days: list[date], found: str) -> ValueError:
+    return ValueError(f"{path}: a line dated {found} is on none of the held-out days {days}")
 
 
 def _split_parquet(path: Path, column: str, days: list[date], out: dict[date, Path]) -> dict[date, int]:
@@ -67,7 +74,7 @@ def _split_parquet(path: Path, column: str, days: list[date], out: dict[date, Pa
             pq.write_table(part, out[day])
         counts[day] = part.num_rows
     if sum(counts.values()) != table.num_rows:
-        raise KeyError(f"other than {days}")
+        raise _off_days(path, days, "other days")
     return counts
 
 
@@ -79,7 +86,4 @@ def split_by_day(monthly: Path, folder: str, days: list[date], targets: dict[dat
     column = TIMESTAMP_COLUMNS[folder]
     out = {d: targets[d] / folder / day_file(monthly, d).name for d in days}
     split = _split_parquet if monthly.suffix == ".parquet" else _split_text
-    try:
-        return split(monthly, column, days, out)
-    except KeyError as exc:
-        raise ValueError(f"{monthly}: a line dated {exc} is on none of the held-out days {days}") from exc
+    return split(monthly, column, days, out)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+from datetime import date, timedelta
 from importlib import metadata
 from pathlib import Path
 
@@ -182,8 +183,6 @@ def _held_out_text(result: dict) -> str:
 
 
 def _day_before(day: str) -> str:
-    from datetime import date, timedelta
-
     return (date.fromisoformat(day) - timedelta(days=1)).isoformat()
 
 

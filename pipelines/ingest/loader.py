@@ -378,11 +378,10 @@ def _load_batch(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest], shas: d
     try:
         found = _judge(con, reqs)
     except duckdb.Error as exc:
-        if len(reqs) > 1 and not isinstance(exc, _STOPS_THE_LOAD):
-            # One bad file spoils a shared scan: load them one by one to isolate it.
-            return [load for r in reqs for load in _load_batch(con, [r], shas)]
-        if isinstance(exc, NOT_THE_FILE):
+        if isinstance(exc, _STOPS_THE_LOAD) or (len(reqs) == 1 and isinstance(exc, NOT_THE_FILE)):
             raise
+        if len(reqs) > 1:  # one bad file spoils a shared scan: load them one by one to isolate it
+            return [load for r in reqs for load in _load_batch(con, [r], shas)]
         detail = " ".join(line.strip() for line in str(exc).splitlines()[:3] if line.strip())
         error = f"{reqs[0].path}: unreadable as {reqs[0].fileset.format}: {detail}"
         return [_record(con, reqs[0], shas[str(reqs[0].path)], FileLoad(str(reqs[0].path), "rejected", error=error))]
