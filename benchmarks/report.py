@@ -149,6 +149,7 @@ def markdown(result: dict) -> str:
         + _held_out_text(result),
         "",
         *_floor_line(result),
+        *_time_goes(result["full_run"]),
         f"### Feature stage, snapshot {features['snapshot_date']} (medians of {features['runs']})",
         "",
         *_feature_table(features),
@@ -165,6 +166,23 @@ def markdown(result: dict) -> str:
         "time. Orchestration is the time outside any step (start-up, imports, job set-up).",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _time_goes(full: dict) -> list[str]:
+    """Where the full run's time goes: its heaviest steps and dbt models (absent in results before 2026-11-24)."""
+    if "heaviest_steps" not in full:
+        return []
+
+    def listed(entries: list[dict]) -> str:
+        return "; ".join(f"`{e['name']}` {e['seconds']:.1f} s ({e['seconds'] / full['wall_s']:.0%})" for e in entries)
+
+    return [
+        "Where the full run's time goes (share of end to end; summed over the runs of `stratify run`):",
+        "",
+        f"- heaviest steps (wall, dbt start-up included): {listed(full['heaviest_steps'])}.",
+        f"- heaviest dbt models (dbt's own execution time): {listed(full['heaviest_dbt_models'])}.",
+        "",
+    ]
 
 
 def _held_out_text(result: dict) -> str:

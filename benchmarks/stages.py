@@ -15,6 +15,7 @@ from dataclasses import dataclass
 STAGES = ("ingest", "transform", "quality", "segment", "publish", "drift")
 OUTSIDE = "orchestration"
 DURATION = "Execution Duration"
+TOP = 10  # steps and dbt models listed in "where the time goes"
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class Window:
     start: float
     end: float
     stage: str
+    step: str = ""  # the Dagster step key; empty for a dbt test's sub-window
 
 
 def asset_groups() -> dict[str, str]:
@@ -61,8 +63,38 @@ def step_windows(entries, groups: dict[str, str]) -> tuple[list[Window], list[Wi
             if seconds > 0:  # a dbt test, timed by dbt; Python checks are whole steps of their own
                 tests.append(Window(entry.timestamp - seconds, entry.timestamp, "quality"))
         elif kind in (E.STEP_SUCCESS, E.STEP_FAILURE) and key in starts:
-            steps.append(Window(starts.pop(key), entry.timestamp, stage_of.get(key, "quality")))
+            steps.append(Window(starts.pop(key), entry.timestamp, stage_of.get(key, "quality"), key))
     return steps, tests
+
+
+def dbt_model_seconds(entries) -> dict[str, float]:
+    """dbt's own execution time of each model materialized in one run's log (asset key -> seconds)."""
+    from dagster import DagsterEventType as E
+
+    seconds: dict[str, float] = {}
+    for entry in entries:
+        event = entry.dagster_event
+        if event is not None and event.event_type == E.ASSET_MATERIALIZATION:
+            materialization = event.step_materialization_data.materialization
+            took = _meta_seconds(materialization.metadata)
+            if took > 0:
+                asset = materialization.asset_key.to_user_string()
+                seconds[asset] = seconds.get(asset, 0.0) + took
+    return seconds
+
+
+def heaviest(seconds_by_name: dict[str, float], top: int) -> list[dict]:
+    """The `top` largest entries as [{"name", "seconds"}], largest first (the report's "where the time goes")."""
+    ranked = sorted(seconds_by_name.items(), key=lambda item: -item[1])[:top]
+    return [{"name": name, "seconds": seconds} for name, seconds in ranked]
+
+
+def step_seconds(steps: list[Window]) -> dict[str, float]:
+    """Seconds per step key, summed over the runs (each snapshot job runs the same steps)."""
+    total: dict[str, float] = defaultdict(float)
+    for step in steps:
+        total[step.step] += step.end - step.start
+    return dict(total)
 
 
 def stage_times(steps: list[Window], tests: list[Window], wall_s: float) -> dict[str, float]:
@@ -106,6 +138,7 @@ def pipeline_stages(dagster_home: str, run_ids_before: set[str], wall_s: float, 
     steps: list[Window] = []
     tests: list[Window] = []
     jobs = []
+    models: dict[str, float] = defaultdict(float)
     with dg.DagsterInstance.from_config(dagster_home) as instance:
         for run in reversed(instance.get_runs()):  # oldest first
             if run.run_id in run_ids_before:
@@ -114,6 +147,8 @@ def pipeline_stages(dagster_home: str, run_ids_before: set[str], wall_s: float, 
             run_steps, run_tests = step_windows(entries, groups)
             steps += run_steps
             tests += run_tests
+            for asset, seconds in dbt_model_seconds(entries).items():
+                models[asset] += seconds
             span = [e.timestamp for e in entries]
             snapshot = run.tags.get("stratify/snapshot_date")
             jobs.append({"job": run.job_name, "snapshot_date": snapshot, "seconds": max(span) - min(span)})
@@ -122,6 +157,8 @@ def pipeline_stages(dagster_home: str, run_ids_before: set[str], wall_s: float, 
         "stage_peak_rss": stage_peaks(samples, steps, tests),
         "jobs": jobs,
         "dbt_tests_separated": bool(tests),
+        "heaviest_steps": heaviest(step_seconds(steps), TOP),
+        "heaviest_dbt_models": heaviest(models, TOP),
     }
 
 

@@ -42,6 +42,10 @@ def test_tiny_benchmark_writes_every_stage_ratio_and_table(tmp_path: Path):
             assert measured["seconds"][stage] > 0, (label, stage)
     for stage in STAGES:
         assert result["full_run"]["stage_peak_rss"][stage] > 0, stage
+    full = result["full_run"]  # where the time goes: the customer_features step and model are among the heaviest
+    assert any("customer_features" in e["name"] for e in full["heaviest_dbt_models"]), full["heaviest_dbt_models"]
+    assert {e["name"] for e in full["heaviest_steps"]} & {"dbt_snapshot_models", "dbt_load_models"}
+    assert all(e["seconds"] > 0 for e in full["heaviest_steps"] + full["heaviest_dbt_models"])
     # The first held-out day rebuilds the last snapshot; the second day is ingested and no snapshot rebuilt.
     assert [j["job"] for j in result["incremental_run"]["jobs"]] == ["ingest_job", "snapshot_job"]
     next_day = result["next_day_run"]
@@ -58,5 +62,6 @@ def test_tiny_benchmark_writes_every_stage_ratio_and_table(tmp_path: Path):
 
     table = (out / "latest-tiny.md").read_text()
     assert "| ingest |" in table and "| **end to end**" in table and "lower bound" in table
+    assert "heaviest dbt models" in table and "`marts/customer_features`" in table
     assert "Ingest floor:" in table and "+ 2026-01-02 (s)" in table
     assert list(out.glob("cost-curve.*"))
