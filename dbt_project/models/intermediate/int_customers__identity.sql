@@ -39,30 +39,46 @@ nodes as (
     group by id_kind, id
 ),
 
-edges as (
-    select from_kind || ':' || from_id as a, to_kind || ':' || to_id as b from links
-    union
-    select to_kind || ':' || to_id, from_kind || ':' || from_id from links
+-- Ids are numbered once, and labels propagate as those numbers: six rounds of joins and group-bys on
+-- 70-character strings ('email_hash:' and a SHA-256) cost twice what the numbering and integer rounds
+-- cost together. Only linked ids take part; an id with no link is a component of its own.
+named_nodes as (
+    select
+        id_kind,
+        id,
+        id_kind || ':' || id as node,
+        first_seen_date,
+        row_number() over (order by id_kind, id) as node_number
+    from nodes
 ),
 
-named_nodes as (
-    select id_kind, id, id_kind || ':' || id as node, first_seen_date from nodes
+numbered_links as (
+    select from_node.node_number as a, to_node.node_number as b
+    from links
+    inner join named_nodes as from_node on links.from_kind = from_node.id_kind and links.from_id = from_node.id
+    inner join named_nodes as to_node on links.to_kind = to_node.id_kind and links.to_id = to_node.id
+),
+
+edges as (
+    select a, b from numbered_links
+    union
+    select b, a from numbered_links
 ),
 
 label_0 as (
-    select node, node as label from named_nodes
+    select distinct a as node, a as label from edges
 ),
 {% for i in range(1, rounds + 1) %}
 label_{{ i }} as (
-    select l.node, least(l.label, coalesce(min(n.label), l.label)) as label
+    select l.node, least(l.label, min(n.label)) as label
     from label_{{ i - 1 }} as l
-    left join edges as e on e.a = l.node
-    left join label_{{ i - 1 }} as n on n.node = e.b
+    inner join edges as e on e.a = l.node
+    inner join label_{{ i - 1 }} as n on n.node = e.b
     group by l.node, l.label
 ),
 {% endfor %}
 
-components as (
+propagated as (
     select
         label_{{ rounds }}.node,
         label_{{ rounds }}.label,
@@ -71,18 +87,23 @@ components as (
     inner join label_{{ rounds - 1 }} on label_{{ rounds }}.node = label_{{ rounds - 1 }}.node
 ),
 
+components as (
+    select
+        named_nodes.*,
+        coalesce(propagated.label, named_nodes.node_number) as label,
+        coalesce(propagated.is_still_changing, false) as is_still_changing
+    from named_nodes
+    left join propagated on named_nodes.node_number = propagated.node
+),
+
 -- A component is named after its earliest-seen id, so ids that join it later (a first app order)
 -- do not rename it: customer_key stays the same across snapshots as a customer grows.
 ranked as (
     select
-        components.label,
-        components.node,
-        row_number() over (
-            partition by components.label
-            order by named_nodes.first_seen_date nulls last, components.node
-        ) as seen_rank
+        label,
+        node,
+        row_number() over (partition by label order by first_seen_date nulls last, node) as seen_rank
     from components
-    inner join named_nodes on components.node = named_nodes.node
 ),
 
 component_names as (
@@ -109,15 +130,14 @@ evidence as (
 
 final as (
     select
-        named_nodes.id_kind,
-        named_nodes.id,
+        components.id_kind,
+        components.id,
         component_names.loyalty_id,
         evidence.link_evidence,
         component_names.identities as identities_in_customer,
         components.is_still_changing,
         substr(md5(component_names.name), 1, 20) as customer_key
     from components
-    inner join named_nodes on components.node = named_nodes.node
     inner join component_names on components.label = component_names.label
     left join evidence on components.node = evidence.node
 )
