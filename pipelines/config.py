@@ -317,6 +317,13 @@ class SegmentConfig(_Strict):
     clusters: ClusterConfig = Field(default_factory=ClusterConfig, description="Behavioural clusters.")
     churn: ChurnConfig = Field(default_factory=ChurnConfig, description="Churn propensity model.")
     value_model: ValueModelConfig = Field(default_factory=ValueModelConfig, description="Expected value model.")
+    retrain_every: Literal["snapshot", "quarter"] = Field(
+        "quarter",
+        description="How often the churn and value models' training windows move: with every snapshot, or at "
+        "each calendar quarter end (the snapshots of a quarter count back from its last quarter end on or before "
+        "them, so they share training snapshots: a monthly schedule builds two training dates a quarter, not two a "
+        "month, and a first run of three monthly snapshots 9 feature dates, not 15).",
+    )
     require_consent: bool = Field(
         True,
         description="Profile only customers with profiling consent (CRM); false when another legal basis applies "

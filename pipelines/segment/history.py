@@ -37,6 +37,21 @@ def calendar_floor(day: date, cadence: str) -> date:
     return day.replace(day=1) - timedelta(days=1)
 
 
+def training_anchor(snapshot: date, retrain_every: str) -> date:
+    """The day the training windows count back from: the snapshot, or the last quarter end on or before it.
+
+    Anchored on quarter ends, the monthly snapshots of a quarter train on the same earlier snapshots: each
+    feature date costs a pass over every order before it, and a fresh start of three monthly snapshots
+    needs 9 dates instead of 15. Models are then at most two months older than with every snapshot.
+    """
+    if retrain_every == "snapshot":
+        return snapshot
+    next_day = snapshot + timedelta(days=1)
+    if next_day.day == 1 and snapshot.month % 3 == 0:
+        return snapshot
+    return date(snapshot.year, 3 * ((snapshot.month - 1) // 3) + 1, 1) - timedelta(days=1)
+
+
 def training_dates(snapshot: date, horizon_days: int, lag_days: int, cadence: str) -> tuple[date, date]:
     """(training snapshot, holdout snapshot) whose outcome windows have both closed by `snapshot`."""
     holdout = calendar_floor(snapshot - timedelta(days=horizon_days), cadence)

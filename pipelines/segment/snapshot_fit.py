@@ -25,12 +25,14 @@ Training = tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]  # trai
 
 
 def training_plan(snapshot: date, seg: SegmentConfig, cadence: str) -> dict[str, tuple[date, date]]:
-    """(training, holdout) snapshot per model; churn's windows never overlap, expected value's may."""
+    """(training, holdout) snapshot per model, counted back from the training anchor (seg.retrain_every);
+    churn's windows never overlap, expected value's may."""
     churn = seg.churn.horizon_days
     value = seg.value_model
+    anchor = history.training_anchor(snapshot, seg.retrain_every)
     return {
-        "churn": history.training_dates(snapshot, churn, churn, cadence),
-        "clv": history.training_dates(snapshot, value.horizon_days, value.training_lag_days, cadence),
+        "churn": history.training_dates(anchor, churn, churn, cadence),
+        "clv": history.training_dates(anchor, value.horizon_days, value.training_lag_days, cadence),
     }
 
 
