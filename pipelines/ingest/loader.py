@@ -333,34 +333,44 @@ def _insert_rows(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest], found:
     return {str(r.path): loads.get(str(r.path), FileLoad(str(r.path), "loaded")) for r in reqs}
 
 
-def _already_seen(con, req: LoadRequest, sha: str) -> FileLoad | None:
+def _ledger_paths(con, source: str) -> dict[str, list[str]]:
+    """sha256 -> the paths the ledger holds it under for `source`, read once per load: one query per file
+    cost about a millisecond each, seconds for a marketplace's thousands of Parquet parts."""
+    seen: dict[str, list[str]] = {}
+    for sha, path in con.execute(
+        "SELECT sha256, path FROM ops.load_ledger WHERE source = ? ORDER BY loaded_at, path", [source]
+    ).fetchall():
+        seen.setdefault(sha, []).append(path)
+    return seen
+
+
+def _already_seen(seen: dict[str, list[str]], req: LoadRequest, sha: str) -> FileLoad | None:
     """Skip a file whose content was loaded before: silently at the same path, on the ledger elsewhere."""
-    rows = con.execute(
-        "SELECT path FROM ops.load_ledger WHERE source = ? AND sha256 = ?", [req.contract.source, sha]
-    ).fetchall()
-    if not rows:
+    paths = seen.get(sha)
+    if not paths:
         return None
-    if any(r[0] == str(req.path) for r in rows):
+    if str(req.path) in paths:
         return FileLoad(str(req.path), "unchanged")
-    return FileLoad(str(req.path), "skipped_duplicate", error=f"same content as already loaded {rows[0][0]}")
+    return FileLoad(str(req.path), "skipped_duplicate", error=f"same content as already loaded {paths[0]}")
 
 
 def _record(con, req: LoadRequest, sha: str, load: FileLoad) -> FileLoad:
-    con.execute(
-        "INSERT INTO ops.load_ledger VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP)",
-        [
-            load.path,
-            sha,
-            req.contract.source,
-            load.rows_read,
-            load.rows_accepted,
-            load.rows_quarantined,
-            load.status,
-            load.error,
-            req.load_id,
-        ],
-    )
-    return load
+    return _record_all(con, [(req, sha, load)])[0]
+
+
+def _record_all(con, entries: list[tuple[LoadRequest, str, FileLoad]]) -> list[FileLoad]:
+    """One ledger row per (request, sha256, outcome), in one statement."""
+    if not entries:
+        return []
+    row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP)"
+    params = [
+        value
+        for req, sha, load in entries
+        for value in (load.path, sha, req.contract.source, load.rows_read, load.rows_accepted,
+                      load.rows_quarantined, load.status, load.error, req.load_id)
+    ]  # fmt: skip
+    con.execute(f"INSERT INTO ops.load_ledger VALUES {', '.join([row] * len(entries))}", params)
+    return [load for _, _, load in entries]
 
 
 def _header_problem(req: LoadRequest) -> FileLoad | None:
@@ -388,7 +398,7 @@ def _load_batch(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest], shas: d
     con.execute("BEGIN TRANSACTION")
     try:
         loads = _insert_rows(con, reqs, found)
-        done = [_record(con, r, shas[str(r.path)], loads[str(r.path)]) for r in reqs]
+        done = _record_all(con, [(r, shas[str(r.path)], loads[str(r.path)]) for r in reqs])
         con.execute("COMMIT")
         return done
     except Exception:
@@ -402,17 +412,23 @@ def load_files(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest], batch_by
     """Load files of one file set, skipping seen content and rejecting bad headers, in batches of ~1 GiB."""
     outcomes: dict[str, FileLoad] = {}
     shas = shas_of([r.path for r in reqs])
+    ledger = _ledger_paths(con, reqs[0].contract.source) if reqs else {}
     pending: list[LoadRequest] = []
+    pending_shas: set[str] = set()
     for req in reqs:
         sha = shas[str(req.path)]
-        seen = _already_seen(con, req, sha)
-        if seen is None and sha in [shas[str(p.path)] for p in pending]:
+        seen = _already_seen(ledger, req, sha)
+        if seen is None and sha in pending_shas:
             seen = FileLoad(str(req.path), "skipped_duplicate", error="same content as another file in this load")
         problem = seen or _header_problem(req)
         if problem is None:
             pending.append(req)
+            pending_shas.add(sha)
+        elif problem.status == "unchanged":
+            outcomes[str(req.path)] = problem
         else:
-            outcomes[str(req.path)] = problem if problem.status == "unchanged" else _record(con, req, sha, problem)
+            outcomes[str(req.path)] = _record(con, req, sha, problem)
+            ledger.setdefault(sha, []).append(str(req.path))
     batch, size = [], 0
     for req in pending:
         batch.append(req)
