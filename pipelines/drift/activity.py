@@ -27,6 +27,7 @@ import pandas as pd
 from scipy import stats
 
 from pipelines.config import DriftActivityConfig
+from pipelines.drift.features import markets_of
 from pipelines.drift.metrics import compare_numeric, status_of
 from pipelines.resources import table_exists
 
@@ -135,7 +136,7 @@ def activity_drift(
 
     Each item carries its alert threshold (`threshold`, the effect that raises an alert) for ranking and the table.
     """
-    markets = [ALL_MARKETS, *sorted(set(reference["market"]) | set(current["market"]))]
+    markets = markets_of(reference, current)
     channels = sorted(set(reference["channel"]) | set(current["channel"]))
     items: list[dict] = []
     for market in markets:

@@ -11,8 +11,9 @@ ALL_MARKETS = "all"
 
 
 def markets_of(reference: pd.DataFrame, current: pd.DataFrame) -> list[str]:
-    """Every market of either snapshot, all markets first."""
-    return [ALL_MARKETS, *sorted(set(reference["market"]) | set(current["market"]))]
+    """Every market of either snapshot, all markets first (unique() first: a Python set over a million
+    Arrow strings took 1.4 s a call)."""
+    return [ALL_MARKETS, *sorted(set(reference["market"].unique()) | set(current["market"].unique()))]
 
 
 def in_market(frame: pd.DataFrame, market: str) -> pd.DataFrame:

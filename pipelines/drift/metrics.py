@@ -93,8 +93,26 @@ def compare_numeric(reference: pd.Series, current: pd.Series, bins: int) -> Comp
         ref_counts, cur_counts = np.append(ref_counts, missing[0]), np.append(cur_counts, missing[1])
         labels.append(MISSING)
     ref_ok, cur_ok = ref[~np.isnan(ref)], cur[~np.isnan(cur)]
-    p_value = float(stats.ks_2samp(ref_ok, cur_ok).pvalue) if ref_ok.size and cur_ok.size else None
+    p_value = ks_p_value(ref_ok, cur_ok) if ref_ok.size and cur_ok.size else None
     return Comparison(labels, ref_counts, cur_counts, population_stability_index(ref_counts, cur_counts), p_value, "ks")
+
+
+# From this effective sample size n1*n2/(n1+n2) on, the KS p-value comes from Kolmogorov's limit
+# distribution. scipy's finite-n one (kstwo) took 0.17 s a call at 1.5M customers a side, 14 of a 50M
+# snapshot's 54 s of drift; at 5,000 the two differ by 0.01% of the p-value, at 100,000 by 0.4%.
+KS_LIMIT_FROM = 5000
+
+
+def ks_p_value(reference: np.ndarray, current: np.ndarray) -> float:
+    """Two-sided two-sample Kolmogorov-Smirnov p-value (scipy's below KS_LIMIT_FROM, the limit above)."""
+    n1, n2 = reference.size, current.size
+    effective = n1 * n2 / (n1 + n2)
+    if effective < KS_LIMIT_FROM:
+        return float(stats.ks_2samp(reference, current).pvalue)
+    ref, cur = np.sort(reference), np.sort(current)
+    both = np.concatenate([ref, cur])
+    gap = np.abs(np.searchsorted(ref, both, side="right") / n1 - np.searchsorted(cur, both, side="right") / n2)
+    return float(min(1.0, stats.kstwobign.sf(np.sqrt(effective) * gap.max())))
 
 
 def compare_categorical(reference: pd.Series, current: pd.Series, order: list[str] | None = None) -> Comparison:

@@ -3,8 +3,9 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
-from pipelines.drift.metrics import population_stability_index, status_of
+from pipelines.drift.metrics import ks_p_value, population_stability_index, status_of
 
 
 def test_identical_distributions_have_zero_psi():
@@ -63,3 +64,13 @@ def test_a_test_that_cannot_tell_the_change_from_chance_caps_the_alert_at_watch(
     assert judged_status(0.4, 0.3, 0.1, 0.25, 0.01) == "watch"
     assert judged_status(0.05, 0.3, 0.1, 0.25, 0.01) == "ok"
     assert judged_status(0.4, None, 0.1, 0.25, 0.01) == "alert"
+
+
+def test_ks_p_value_from_the_limit_distribution_agrees_with_scipy_on_large_samples():
+    rng = np.random.default_rng(3)
+    for n, shift in ((6000, 0.0), (20000, 0.03), (200000, 0.01)):
+        ref, cur = rng.gamma(2.0, size=n), rng.gamma(2.0 + shift, size=n + 7)
+        exact = stats.ks_2samp(ref, cur).pvalue
+        assert ks_p_value(ref, cur) == pytest.approx(exact, rel=0.01, abs=1e-12), n
+    small = rng.normal(size=40), rng.normal(size=50)  # below the threshold: scipy's own value
+    assert ks_p_value(*small) == stats.ks_2samp(*small).pvalue
