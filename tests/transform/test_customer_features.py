@@ -127,10 +127,12 @@ def test_snapshots_equal_an_independent_computation_and_use_no_later_order(home)
     _run("ingest_job")
     september, october = SNAPSHOTS
     _run("snapshot_job", september)  # its two training snapshots (in the data's range) in the partition's statement
-    # October's two each in statements of their own, and every date in three customer shares, as when memory
-    # is short: the same rows. Built twice, so the first share must clear what the last build wrote.
+    # October's two each in statements of their own (retrained with every snapshot: per quarter it would share
+    # September's), and every date in three customer shares, as when memory is short: the same rows. Built
+    # twice, so the first share must clear what the last build wrote.
     config = yaml.safe_load(Path(os.environ["STRATIFY_CONFIG"]).read_text(encoding="utf-8"))
     config["snapshots"].update(dates_per_build=1, customer_buckets=3)
+    config["segment"]["retrain_every"] = "snapshot"
     (home / "stratify.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
     os.environ["STRATIFY_CONFIG"] = str(home / "stratify.yaml")  # restored by the home fixture's monkeypatch
     _run("snapshot_job", october)
