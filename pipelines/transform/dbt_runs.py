@@ -4,9 +4,14 @@ DuckDB lets one process write a database file. Stratify's own runs are queued on
 queue's warehouse limit), but a BI tool or a `duckdb` shell opened on warehouse.duckdb also holds the lock.
 That is transient, so the step is retried with doubling delays; any other dbt failure fails at once.
 Python steps need nothing of this: dagster-duckdb's connection already backs off on the same error.
+
+Each invocation also leaves its parse state behind for the next one (keep_parse_state).
 """
 
+import os
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -16,6 +21,7 @@ from dagster_dbt.errors import DagsterDbtCliRuntimeError
 from pipelines.config import WarehouseConfig
 
 LOCK_HELD = "Conflicting lock is held"
+PARSE_STATE = "partial_parse.msgpack"
 
 
 def stream(
@@ -23,10 +29,38 @@ def stream(
 ) -> Iterator[Any]:
     """The events of `dbt <args>`; RetryRequested (with back-off) when the warehouse file was locked."""
     try:
-        yield from dbt.cli(args, context=context).stream()
+        invocation = dbt.cli(args, context=context)
+        yield from invocation.stream()
     except DagsterDbtCliRuntimeError as exc:
         if LOCK_HELD not in str(exc) or warehouse.lock_retries == 0:
             raise
         wait = warehouse.lock_retry_delay_seconds * 2**context.retry_number
         context.log.warning(f"warehouse.duckdb is held by another process; retrying in {wait:.0f} s")
         raise dg.RetryRequested(max_retries=warehouse.lock_retries, seconds_to_wait=wait) from exc
+    if "--vars" not in args:
+        keep_parse_state(Path(invocation.target_path), project_target(Path(dbt.project_dir)))
+
+
+def project_target(project_dir: Path) -> Path:
+    """The target folder dagster-dbt seeds each invocation's parse state from (DBT_TARGET_PATH or target/)."""
+    target = Path(os.getenv("DBT_TARGET_PATH", "target"))
+    return target if target.is_absolute() else project_dir / target
+
+
+def keep_parse_state(invocation_target: Path, project_target: Path) -> bool:
+    """Make an invocation's partial-parse file the one the next invocation starts from; False if it left none.
+
+    dagster-dbt gives each invocation a target folder of its own, seeded with the project's
+    partial_parse.msgpack. dbt re-parses the whole project (about 2 s) when that file was written under
+    another profile, as the one `make setup` writes is (the repo's default warehouse path, not
+    $STRATIFY_HOME's). Only invocations without --vars are kept: snapshot partitions' vars change from run
+    to run, and a state parsed with vars makes the next invocation without them re-parse too. The file is
+    swapped in whole (os.replace), so a concurrent reader copies the old one or the new one.
+    """
+    source = invocation_target / PARSE_STATE
+    if not source.is_file():
+        return False
+    staged = project_target / f".{PARSE_STATE}.{os.getpid()}"
+    shutil.copyfile(source, staged)
+    os.replace(staged, project_target / PARSE_STATE)
+    return True

@@ -65,3 +65,27 @@ def test_without_retries_the_step_fails_naming_the_lock(loaded, monkeypatch):
     assert not result.success
     failure = next(e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE)
     assert "Conflicting lock is held" in str(failure.step_failure_data.error.message)
+
+
+def _load_models_parse_log(targets) -> str:
+    """Run the load models step alone; return what its dbt invocation logged about parsing (lower case)."""
+    before = set(targets.glob("dbt_load_models-*"))
+    result = defs.resolve_job_def("ingest_job").execute_in_process(
+        instance=dg.DagsterInstance.ephemeral(), run_config=QUIET_LOGS, asset_selection=list(dbt_load_models.keys)
+    )
+    assert result.success
+    (invocation,) = set(targets.glob("dbt_load_models-*")) - before
+    lines = (invocation / "dbt.log").read_text().lower().splitlines()
+    return "\n".join(line for line in lines if "pars" in line)
+
+
+def test_the_next_dbt_invocation_starts_from_this_ones_parse_state(loaded, monkeypatch):
+    """The parse state written under $STRATIFY_HOME's profile is kept, so the next invocation parses partially
+    instead of the whole project (the project's own state, from `make setup`, has another profile)."""
+    targets = loaded / "dbt-target"  # this test's own target folder, away from other test workers
+    targets.mkdir()
+    monkeypatch.setenv("DBT_TARGET_PATH", str(targets))
+    first = _load_models_parse_log(targets)
+    assert "full parse" in first and (targets / "partial_parse.msgpack").is_file(), first
+    second = _load_models_parse_log(targets)
+    assert "full parse" not in second and "unable to do partial parsing" not in second, second
