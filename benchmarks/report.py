@@ -180,7 +180,9 @@ def _time_goes(full: dict) -> list[str]:
         "Where the full run's time goes (share of end to end; summed over the runs of `stratify run`):",
         "",
         f"- heaviest steps (wall, dbt start-up included): {listed(full['heaviest_steps'])}.",
-        f"- heaviest dbt models (dbt's own execution time): {listed(full['heaviest_dbt_models'])}.",
+        f"- heaviest dbt models (dbt's own execution time, in the dbt runs a step streams: training dates and "
+        f"customer shares built in statements of their own count in their step only): "
+        f"{listed(full['heaviest_dbt_models'])}.",
         "",
     ]
 

@@ -322,7 +322,9 @@ class SegmentConfig(_Strict):
         description="How often the churn and value models' training windows move: with every snapshot, or at "
         "each calendar quarter end (the snapshots of a quarter count back from its last quarter end on or before "
         "them, so they share training snapshots: a monthly schedule builds two training dates a quarter, not two a "
-        "month, and a first run of three monthly snapshots 9 feature dates, not 15).",
+        "month, and a first run of three monthly snapshots 9 feature dates, not 15). Per quarter, models are up to "
+        "two months older with monthly snapshots, a quarter with weekly ones, and early in a short history a "
+        "training date before the first order leaves a model unfitted.",
     )
     require_consent: bool = Field(
         True,

@@ -98,8 +98,10 @@ def compare_numeric(reference: pd.Series, current: pd.Series, bins: int) -> Comp
 
 
 # From this effective sample size n1*n2/(n1+n2) on, the KS p-value comes from Kolmogorov's limit
-# distribution. scipy's finite-n one (kstwo) took 0.17 s a call at 1.5M customers a side, 14 of a 50M
-# snapshot's 54 s of drift; at 5,000 the two differ by 0.01% of the p-value, at 100,000 by 0.4%.
+# distribution with Stephens' small-sample correction, sqrt(n) + 0.12 + 0.11/sqrt(n). scipy's finite-n
+# distribution (kstwo) took 0.17 s a call at 1.5M customers a side, 14 of a 50M snapshot's 54 s of drift.
+# Against kstwo at n = 5,000: within 0.25% of the p-value for p >= 0.01 and 1.1% at 1e-4 (uncorrected: 1.6%
+# and 2.3% too high); closer as n grows.
 KS_LIMIT_FROM = 5000
 
 
@@ -112,7 +114,8 @@ def ks_p_value(reference: np.ndarray, current: np.ndarray) -> float:
     ref, cur = np.sort(reference), np.sort(current)
     both = np.concatenate([ref, cur])
     gap = np.abs(np.searchsorted(ref, both, side="right") / n1 - np.searchsorted(cur, both, side="right") / n2)
-    return float(min(1.0, stats.kstwobign.sf(np.sqrt(effective) * gap.max())))
+    root = np.sqrt(effective)
+    return float(min(1.0, stats.kstwobign.sf((root + 0.12 + 0.11 / root) * gap.max())))
 
 
 def compare_categorical(reference: pd.Series, current: pd.Series, order: list[str] | None = None) -> Comparison:

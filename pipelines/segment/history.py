@@ -1,8 +1,9 @@
 """Earlier snapshots for training and testing the predictive models, and what customers did after them.
 
 A model predicting the next `horizon` days is trained on a snapshot whose future is already known and
-tested on a later one: holdout = the calendar's last snapshot at least `horizon` days before the snapshot
-being scored (so its outcome window has closed), training snapshot = `lag` days before the holdout.
+tested on a later one: holdout = the calendar's last snapshot at least `horizon` days before the training
+anchor (the snapshot being scored, or its last quarter end: training_anchor), so its outcome window has
+closed by the scored snapshot; training snapshot = `lag` days before the holdout.
 Dates stay on the snapshot calendar so that any features built for them are exactly the partition's.
 """
 
@@ -42,7 +43,9 @@ def training_anchor(snapshot: date, retrain_every: str) -> date:
 
     Anchored on quarter ends, the monthly snapshots of a quarter train on the same earlier snapshots: each
     feature date costs a pass over every order before it, and a fresh start of three monthly snapshots
-    needs 9 dates instead of 15. Models are then at most two months older than with every snapshot.
+    needs 9 dates instead of 15. Models are then up to two months older with monthly snapshots, up to a
+    quarter with weekly ones; early in a short history a training date may fall before the first order,
+    and a model not fitted then would have been with every snapshot.
     """
     if retrain_every == "snapshot":
         return snapshot

@@ -68,9 +68,13 @@ def test_a_test_that_cannot_tell_the_change_from_chance_caps_the_alert_at_watch(
 
 def test_ks_p_value_from_the_limit_distribution_agrees_with_scipy_on_large_samples():
     rng = np.random.default_rng(3)
-    for n, shift in ((6000, 0.0), (20000, 0.03), (200000, 0.01)):
+    checked = 0
+    for n, shift in ((10500, 0.0), (12000, 0.05), (40000, 0.03), (200000, 0.012)):  # effective sizes >= 5,000
         ref, cur = rng.gamma(2.0, size=n), rng.gamma(2.0 + shift, size=n + 7)
         exact = stats.ks_2samp(ref, cur).pvalue
-        assert ks_p_value(ref, cur) == pytest.approx(exact, rel=0.01, abs=1e-12), n
+        if exact > 1e-4:  # the range a drift verdict turns on
+            assert ks_p_value(ref, cur) == pytest.approx(exact, rel=0.01), (n, exact)
+            checked += 1
+    assert checked >= 3
     small = rng.normal(size=40), rng.normal(size=50)  # below the threshold: scipy's own value
     assert ks_p_value(*small) == stats.ks_2samp(*small).pvalue

@@ -38,6 +38,7 @@ nodes as (
         union all
         select to_kind, to_id, null from links
     ) as all_ids
+    where id is not null
     group by id_kind, id
 ),
 
