@@ -27,11 +27,10 @@ import pandas as pd
 from scipy import stats
 
 from pipelines.config import DriftActivityConfig
-from pipelines.drift.features import markets_of
+from pipelines.drift.features import ALL_MARKETS, in_market, markets_of
 from pipelines.drift.metrics import compare_numeric, status_of
 from pipelines.resources import table_exists
 
-ALL_MARKETS = "all"
 ORDER_VALUE, CHANNEL_SHARE = "order_value", "channel_share"
 TABLE = "intermediate.int_orders__unified"
 ORDERS_SQL = f"""
@@ -140,8 +139,7 @@ def activity_drift(
     channels = sorted(set(reference["channel"]) | set(current["channel"]))
     items: list[dict] = []
     for market in markets:
-        ref = reference if market == ALL_MARKETS else reference[reference["market"] == market]
-        cur = current if market == ALL_MARKETS else current[current["market"] == market]
+        ref, cur = in_market(reference, market), in_market(current, market)
         sizes = (len(ref), len(cur))
         base = {"market": market, "n_reference": sizes[0], "n_current": sizes[1]}
         value = order_value_change(ref["amount"], cur["amount"], bins)
