@@ -23,12 +23,12 @@ from pipelines.demo.world import World, text
 COLUMNS = {
     "pos": ["store_id", "receipt_id", "line_no", "sold_at", "loyalty_id", "sku", "category", "qty",
             "unit_price", "discount", "currency", "is_return"],
-    "ecommerce": ["order_number", "line_id", "customer_email", "ship_country", "created_at", "sku",
-                  "category", "quantity", "price", "discount", "currency"],
+    "ecommerce": ["order_number", "line_id", "customer_email", "delivery_phone", "ship_country", "created_at",
+                  "sku", "category", "quantity", "price", "discount", "currency"],
     "app": ["order_id", "line_no", "app_user_id", "account_email", "device_id_hash", "event_time", "sku",
             "category", "qty", "unit_price", "discount", "currency", "country"],
     "marketplace": ["buyer_id", "mp_order_id", "item_seq", "order_ts", "sku", "category", "units",
-                    "unit_price", "currency", "buyer_country", "loyalty_number"],
+                    "unit_price", "currency", "buyer_country", "loyalty_number", "buyer_phone"],
 }  # fmt: skip
 ORDER_ID_PREFIX = {POS: "R", ECOMMERCE: "W", APP: "A", MARKETPLACE: "MP-"}
 SOURCE_OF = {POS: "pos", ECOMMERCE: "ecommerce", APP: "app", MARKETPLACE: "marketplace"}
@@ -122,6 +122,7 @@ class Renderer:
         offset = self.world.clock.offset_text.take(lines.country[i] * self.world.clock.days + lines.day[i])
         c.update(order_number=c["order_id"], line_id=c["line_no"], quantity=c["qty"], price=c["unit_price"])
         c["customer_email"] = email_variants(people.email.take(person), lines.email_form[i])
+        c["delivery_phone"] = _shown(lines.has_phone[i], people.phone.take(person), "")
         c["ship_country"] = self.name.take(lines.country[i])
         c["created_at"] = pc.binary_join_element_wise(self.stamp(lines.day[i], lines.tod[i], "T"), offset, "")
         return c
@@ -141,6 +142,7 @@ class Renderer:
         c["buyer_country"] = self.name.take(lines.country[i])
         linked = pa.array(lines.linked[i])
         c["loyalty_number"] = pc.if_else(linked, people.loyalty_id.take(person), pa.scalar(None, pa.string()))
+        c["buyer_phone"] = _shown(lines.has_phone[i], people.phone.take(person), pa.scalar(None, pa.string()))
         return c
 
     def stamp(self, day: np.ndarray, tod: np.ndarray, sep: str) -> pa.Array:
@@ -154,6 +156,10 @@ class Renderer:
         two = pc.binary_join_element_wise(whole, cents, decimal)
         body = pc.if_else(pa.array(self.world.decimals[country] == 0), _int_text(a), two)
         return pc.binary_join_element_wise(pc.if_else(pa.array(minor < 0), "-", ""), body, "")
+
+
+def _shown(mask: np.ndarray, values: pa.Array, otherwise) -> pa.Array:
+    return pc.if_else(pa.array(mask), values, otherwise)
 
 
 def _int_text(values: np.ndarray) -> pa.Array:

@@ -61,15 +61,18 @@ class Truth:
             ("crm", "loyalty_id", crm),
             ("crm", "email", crm),
             ("crm", "app_user_id", np.flatnonzero(people.member & people.uses_app)),
+            ("crm", "phone", crm),
             ("pos", "loyalty_id", np.unique(lines.person[has[POS] & lines.linked])),
             ("ecommerce", "email", np.unique(lines.person[has[ECOMMERCE]])),
+            ("ecommerce", "phone", np.unique(lines.person[has[ECOMMERCE] & lines.has_phone])),
             ("app", "app_user_id", np.unique(lines.person[has[APP]])),
             ("app", "email", np.unique(lines.person[has[APP]])),
             ("marketplace", "buyer_id", np.unique(lines.person[has[MARKETPLACE]])),
             ("marketplace", "loyalty_id", np.unique(lines.person[has[MARKETPLACE] & lines.linked])),
+            ("marketplace", "phone", np.unique(lines.person[has[MARKETPLACE] & lines.has_phone])),
         ]
         ids = {"loyalty_id": people.loyalty_id, "email": people.email, "app_user_id": people.app_user_id,
-               "buyer_id": people.buyer_id}  # fmt: skip
+               "buyer_id": people.buyer_id, "phone": people.phone_e164}  # fmt: skip
         for channel, kind, who in parts:
             if not len(who):
                 continue

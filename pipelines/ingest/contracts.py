@@ -123,11 +123,11 @@ CONTRACTS: dict[str, Contract] = {
         ),
         Contract(
             "ecommerce",
-            "Web shop order lines; the customer is known by email (hashed at ingestion).",
+            "Web shop order lines; the customer is known by email, with a delivery phone when given (both hashed).",
             _order_lines(
                 local_time=False,
                 customer=Column("email", "VARCHAR", kind="pii_email"),
-                extra=(Column("country", "VARCHAR", kind="country"),),
+                extra=(Column("country", "VARCHAR", kind="country"), Column("phone", "VARCHAR", kind="pii_phone")),
             ),
             key=("order_id", "line_number"),
             depends_on=_REFS,
@@ -160,11 +160,16 @@ CONTRACTS: dict[str, Contract] = {
         ),
         Contract(
             "marketplace",
-            "Third-party marketplace lines; buyer id only, a loyalty id when the buyer linked one.",
+            "Third-party marketplace lines; buyer id, a loyalty id when the buyer linked one, and the delivery "
+            "phone (hashed) on orders the retailer ships.",
             _order_lines(
                 local_time=False,
                 customer=Column("customer_id", "VARCHAR"),
-                extra=(Column("loyalty_id", "VARCHAR"), Column("country", "VARCHAR", kind="country")),
+                extra=(
+                    Column("loyalty_id", "VARCHAR"),
+                    Column("country", "VARCHAR", kind="country"),
+                    Column("phone", "VARCHAR", kind="pii_phone"),
+                ),
             ),
             key=("order_id", "line_number"),
             depends_on=_REFS,

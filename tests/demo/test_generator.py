@@ -16,12 +16,12 @@ from tests.demo.landing import COUNTRY_NAMES, data_files, frame, header, order_l
 
 HEADERS = {
     "pos": "store_id,receipt_id,line_no,sold_at,loyalty_id,sku,category,qty,unit_price,discount,currency,is_return",
-    "ecommerce": "order_number,line_id,customer_email,ship_country,created_at,sku,category,quantity,price,"
-    "discount,currency",
+    "ecommerce": "order_number,line_id,customer_email,delivery_phone,ship_country,created_at,sku,category,quantity,"
+    "price,discount,currency",
     "app": "order_id,line_no,app_user_id,account_email,device_id_hash,event_time,sku,category,qty,unit_price,discount,"
     "currency,country",
     "marketplace": "buyer_id,mp_order_id,item_seq,order_ts,sku,category,units,unit_price,currency,buyer_country,"
-    "loyalty_number",
+    "loyalty_number,buyer_phone",
 }
 FIXED_FILES = {
     "stores/stores.csv": "store_id,country,city,timezone,currency,opened_date",
@@ -122,6 +122,18 @@ def test_every_truth_id_appears_in_the_files_and_vice_versa(clean_out):
         ("marketplace", "buyer_id"): set(mp.buyer_id),
         ("marketplace", "loyalty_id"): set(mp.loyalty_number.dropna()),
     }
+    by_email = persons.reset_index().set_index("email").phone_e164
+    by_buyer = persons.reset_index().set_index("marketplace_buyer_id").phone_e164
+    web_phoned, mp_phoned = web[web.delivery_phone != ""], mp[mp.buyer_phone.notna()]
+    seen |= {  # phones are written as their owner wrote them; the truth holds them in E.164
+        ("crm", "phone"): set(persons.loc[persons.is_member == "1", "phone_e164"]),
+        ("ecommerce", "phone"): set(by_email[web_phoned.customer_email.str.strip().str.lower()]),
+        ("marketplace", "phone"): set(by_buyer[mp_phoned.buyer_id]),
+    }
+    for shown, owner in ((web_phoned.delivery_phone, by_email[web_phoned.customer_email.str.strip().str.lower()]),
+                         (mp_phoned.buyer_phone, by_buyer[mp_phoned.buyer_id])):  # fmt: skip
+        digits = shown.str.replace(r"\D", "", regex=True).str[-7:].to_numpy()
+        assert (digits == owner.str[-7:].to_numpy()).all()  # the delivery phone is the buyer's own
     assert set(ids.groupby(["channel", "id_kind"]).groups) == set(seen)
     for (channel, kind), values in seen.items():
         assert set(ids[(ids.channel == channel) & (ids.id_kind == kind)].id) == values, (channel, kind)
@@ -150,6 +162,11 @@ def test_identity_rates(clean_out):
     # Linking is per account: a buyer's orders all carry the loyalty number or none does.
     per_buyer = mp.groupby("buyer_id").loyalty_number.agg(lambda s: s.notna().mean())
     assert set(per_buyer.unique()) <= {0.0, 1.0} and 0.4 < per_buyer.mean() < 0.9
+    # Delivery phones: on most web orders (optional at checkout), on the marketplace orders the retailer ships.
+    web_orders = web.groupby("order_number").delivery_phone.agg(lambda s: (s != "").mean())
+    mp_orders = mp.groupby("mp_order_id").buyer_phone.agg(lambda s: s.notna().mean())
+    assert set(web_orders.unique()) <= {0.0, 1.0} and 0.7 < web_orders.mean() < 0.9
+    assert set(mp_orders.unique()) <= {0.0, 1.0} and 0.5 < mp_orders.mean() < 0.7
 
 
 def test_prices_are_local_and_jpy_is_whole(clean_out):

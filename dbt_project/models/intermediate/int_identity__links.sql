@@ -11,6 +11,10 @@ app as (
     select * from {{ ref('stg_app__order_lines') }}
 ),
 
+ecommerce as (
+    select * from {{ ref('stg_ecommerce__order_lines') }}
+),
+
 marketplace as (
     select * from {{ ref('stg_marketplace__order_lines') }}
 ),
@@ -34,6 +38,14 @@ order_links as (
     union all
     select distinct 'marketplace_buyer_id', customer_id, 'loyalty_id', loyalty_id, 'marketplace order: loyalty id'
     from marketplace where customer_id is not null and loyalty_id is not null
+    union all
+    -- A delivery phone is the only evidence that reaches a buyer who is not a loyalty member.
+    select distinct 'email_hash', customer_id, 'phone_hash', delivery_phone_hash, 'web order: delivery phone'
+    from ecommerce where customer_id is not null and delivery_phone_hash is not null
+    union all
+    select distinct 'marketplace_buyer_id', customer_id, 'phone_hash', delivery_phone_hash,
+        'marketplace order: delivery phone'
+    from marketplace where customer_id is not null and delivery_phone_hash is not null
 ),
 
 all_links as (

@@ -10,6 +10,7 @@ renamed as (
         {{ order_line_columns() }},
         'email_hash' as customer_id_kind,
         email_hash as customer_id,
+        phone_hash as delivery_phone_hash,
         cast(null as varchar) as loyalty_id,
         country as country_code,
         {{ utc_timestamp('ordered_at') }} as ordered_at_utc

@@ -11,6 +11,7 @@ renamed as (
         'marketplace_buyer_id' as customer_id_kind,
         nullif(trim(customer_id), '') as customer_id,
         nullif(upper(trim(loyalty_id)), '') as loyalty_id,
+        phone_hash as delivery_phone_hash,
         country as country_code,
         {{ utc_timestamp('ordered_at') }} as ordered_at_utc
     from source
