@@ -22,10 +22,12 @@ RETURN_RATE = 0.04
 HOME_STORE_SHARE = 0.85  # POS orders at the person's usual store; the rest at another store nearby
 LINK_RATE = np.array([0.85, 0.0, 0.0, 0.0])  # a member scans the loyalty card at the till
 EMAIL_VARIED = 0.10  # web orders whose e-mail differs from the CRM's in case or spacing
-# Orders that carry the buyer's delivery phone: the web checkout asks for one (optional), and the
-# marketplace passes it on for the orders the retailer ships itself. It is the only evidence that
-# joins a non-member's marketplace buyer id to anything.
-PHONE_RATE = np.array([0.0, 0.80, 0.0, 0.60])
+# Share of persons whose orders carry their delivery phone, per channel: web shoppers who keep a phone in
+# their account (optional at checkout), marketplace buyers whose account shares it with sellers. It is the
+# only evidence that joins a non-member's marketplace buyer id to anything. Per person, not per order, as
+# accounts work: evidence is there from a person's first order, so no later order merges two customers
+# that earlier snapshots kept apart (which would change an old snapshot re-run after new data).
+PHONE_RATE = np.array([0.0, 0.85, 0.0, 0.75])
 DISCOUNT_PCTS = np.array([0.10, 0.15, 0.20, 0.25, 0.30, 0.50])
 _PRICE = np.array(CATEGORY_PRICE_EUR)
 _EXTRA_UNITS = np.array(CATEGORY_EXTRA_UNITS)
@@ -54,7 +56,7 @@ class Lines:
     disc: np.ndarray  # money discount on the line, >= 0
     is_return: np.ndarray
     linked: np.ndarray  # the order carries the member's loyalty id (POS, marketplace)
-    has_phone: np.ndarray  # the order carries the buyer's delivery phone (web shop, marketplace)
+    has_phone: np.ndarray  # the line carries the buyer's delivery phone (web shop, marketplace)
     email_form: np.ndarray  # see people.email_variants
     device: np.ndarray  # which of the person's app devices
     orders_per_channel: np.ndarray
@@ -68,16 +70,15 @@ def make_lines(world: World, people: People, chunk: int) -> Lines:
     orders = _orders(rng, world, people)
     lines = _lines(rng, world, people, orders)
     orders, lines = _with_returns(rng, world, people, orders, lines)
-    return _with_phones(world, chunk, _sorted(people, orders, lines))
+    return _with_phones(world, people, chunk, _sorted(people, orders, lines))
 
 
-def _with_phones(world: World, chunk: int, lines: Lines) -> Lines:
-    """Which orders show a delivery phone: one draw per order on a stream of its own, so adding phones
-    left every other draw of a seed (and every figure measured on it) as it was."""
+def _with_phones(world: World, people: People, chunk: int, lines: Lines) -> Lines:
+    """Which lines show a delivery phone: one draw per person and channel on a stream of its own, so adding
+    phones left every other draw of a seed (and every figure measured on it) as it was."""
     rng = np.random.default_rng([world.seed, 8, chunk])
-    starts = np.concatenate([[0], np.cumsum(lines.orders_per_channel)[:-1]])
-    u = rng.random(int(lines.orders_per_channel.sum()))
-    return replace(lines, has_phone=u[starts[lines.channel] + lines.order] < PHONE_RATE[lines.channel])
+    shares = rng.random((len(people), len(PHONE_RATE))) < PHONE_RATE
+    return replace(lines, has_phone=shares[lines.person, lines.channel])
 
 
 def _orders(rng: np.random.Generator, world: World, people: People) -> dict[str, np.ndarray]:
