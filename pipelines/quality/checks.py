@@ -55,6 +55,22 @@ def _result(suite: SuiteFile, rows: int, evaluated: int, failures: list[Failure]
     )
 
 
+def _loaded_nothing_here(context: dg.AssetCheckExecutionContext, suite: SuiteFile) -> bool:
+    """True when this run materialized the raw asset and it accepted no new rows.
+
+    A latest-load suite then has nothing new to judge: the latest load was judged in the run that loaded it.
+    Re-reading it costs every daily run seconds per unchanged source (2.9 s for a 312k-member CRM at 10M
+    lines). A check run on its own, without its asset, still judges the latest load.
+    """
+    if suite.scope != "latest_load":
+        return False
+    event = context.instance.get_latest_materialization_event(dg.AssetKey(suite.asset_key_path))
+    if event is None or event.run_id != context.run.run_id or event.asset_materialization is None:
+        return False
+    accepted = event.asset_materialization.metadata.get("rows_accepted")
+    return accepted is not None and accepted.value == 0
+
+
 def build_suite_check(suite: SuiteFile) -> dg.AssetChecksDefinition:
     """A blocking check: a failing ERROR expectation stops everything downstream of its asset in the run."""
 
@@ -62,6 +78,8 @@ def build_suite_check(suite: SuiteFile) -> dg.AssetChecksDefinition:
         schema, name = suite.asset_key_path
         if schema == "raw" and name not in stratify.config.sources:
             return dg.AssetCheckResult(passed=True, metadata={"skipped": f"source {name} is not configured"})
+        if _loaded_nothing_here(context, suite):
+            return dg.AssetCheckResult(passed=True, metadata={"skipped": "no new rows loaded in this run"})
         partition_key = context.partition_key if suite.snapshot_column else None
         df = _read_table(stratify, suite, partition_key)
         evaluated, failures = validate(df, suite)
