@@ -40,3 +40,17 @@ def test_a_daily_run_judges_the_new_load_and_skips_unchanged_sources(home):
     assert "skipped" in second["raw/pos"]
     # The web shop's new file is judged whole, and only it: the latest load's rows.
     assert second["raw/ecommerce"]["rows"] == len(pd.read_csv(last))
+
+
+def test_a_load_that_failed_its_suite_is_judged_again_until_new_rows_replace_it(home):
+    landing = home / "landing"
+    generate(DemoSpec(customers=80, days=90, seed=2), landing)
+    crm = next((landing / "crm").glob("*.csv"))
+    members = pd.read_csv(crm, dtype=str, keep_default_na=False)
+    members.assign(email="").to_csv(crm, index=False)  # an export that lost its emails: an ERROR expectation
+    instance = dg.DagsterInstance.ephemeral()
+
+    first, second = _expectation_metadata(instance), _expectation_metadata(instance)
+    assert first["raw/crm_customers"]["failed"] >= 1
+    # Nothing new was loaded, yet the failed load is not waved through: it is judged, and fails, again.
+    assert second["raw/crm_customers"]["failed"] >= 1 and second["raw/crm_customers"]["rows"] == len(members)
