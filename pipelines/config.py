@@ -57,6 +57,10 @@ class SourceConfig(_Strict):
         description="Canonical column -> value for columns the files lack (e.g. currency: GBP).",
     )
 
+    def provides(self, column: str) -> bool:
+        """True when some file set maps the canonical column or a constant fills it."""
+        return column in self.constants or any(column in f.columns for f in self.files)
+
     @model_validator(mode="before")
     @classmethod
     def _inline_file_set(cls, data: Any) -> Any:

@@ -3,7 +3,7 @@
 import dagster as dg
 
 from pipelines.ingest.contracts import CONTRACTS, Contract
-from pipelines.ingest.load_source import load_source, prepare_warehouse
+from pipelines.ingest.load_source import holds_pii, load_source, prepare_warehouse
 from pipelines.ingest.loader import FileLoad
 from pipelines.ingest.reconcile import unreconciled_files
 from pipelines.resources import StratifyResource
@@ -33,8 +33,7 @@ def build_raw_asset(contract: Contract) -> dg.AssetsDefinition:
     def _raw(context: dg.AssetExecutionContext, stratify: StratifyResource) -> dg.MaterializeResult:
         config = stratify.config
         configured = contract.source in config.sources
-        has_pii = any(c.kind.startswith("pii_") for c in contract.columns)
-        salt = stratify.pii_salt() if configured and has_pii else None
+        salt = stratify.pii_salt() if configured and holds_pii(contract, config.sources[contract.source]) else None
         with stratify.warehouse() as con:
             prepare_warehouse(con)
             loads = load_source(con, config, stratify.paths.landing, contract, context.run_id, salt)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.config import StratifyConfig
+from pipelines.config import SourceConfig, StratifyConfig
 from pipelines.ingest.contracts import CONTRACTS, Contract
 from pipelines.ingest.loader import FileLoad, LoadRequest, ensure_tables, load_files
 from pipelines.ingest.reference import ensure_reference_tables
@@ -49,7 +49,7 @@ def load_source(
     if source is None:
         return []
     rules = _rule_context(con, config)
-    has_pii = any(c.kind.startswith("pii_") for c in contract.columns)
+    has_pii = holds_pii(contract, source)
     if has_pii:
         if not salt:
             raise ValueError(f"source {contract.source} holds PII: STRATIFY_PII_SALT is required")
@@ -70,3 +70,12 @@ def load_source(
     finally:
         if has_pii:
             con.execute("RESET VARIABLE pii_salt")
+
+
+def holds_pii(contract: Contract, source: SourceConfig) -> bool:
+    """True when the user's files bring a PII column: only then is the salt needed.
+
+    A contract's PII columns are optional (a marketplace export without delivery phones has none), and a
+    source that maps none of them must load without STRATIFY_PII_SALT.
+    """
+    return any(c.kind.startswith("pii_") and source.provides(c.name) for c in contract.columns)

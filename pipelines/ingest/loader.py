@@ -83,15 +83,26 @@ class LoadRequest:
     load_id: str
 
 
+LINEAGE_COLUMNS = ["_source_file", "_row_number", "_load_id", "_loaded_at"]
+LINEAGE_COLUMNS_DDL = "_source_file VARCHAR, _row_number BIGINT, _load_id VARCHAR, _loaded_at TIMESTAMP"
+
+
 def ensure_tables(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
     """Create the ops tables and the typed raw table, so downstream SQL works even with no files."""
     con.execute(OPS_DDL)
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
     cols = ", ".join(f"{c.stored_name} {c.sql_type}" for c in contract.columns)
-    con.execute(
-        f"CREATE TABLE IF NOT EXISTS raw.{contract.source} ({cols}, _source_file VARCHAR, "
-        "_row_number BIGINT, _load_id VARCHAR, _loaded_at TIMESTAMP)"
-    )
+    con.execute(f"CREATE TABLE IF NOT EXISTS raw.{contract.source} ({cols}, {LINEAGE_COLUMNS_DDL})")
+    present = {
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = ?",
+            [contract.source],
+        ).fetchall()
+    }
+    for c in contract.columns:  # a column the contract gained since this warehouse was made (loads name theirs)
+        if c.stored_name not in present:
+            con.execute(f"ALTER TABLE raw.{contract.source} ADD COLUMN {c.stored_name} {c.sql_type}")
 
 
 def shas_of(paths: list[Path]) -> dict[str, str]:
@@ -310,12 +321,13 @@ def _insert_rows(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest], found:
     req = reqs[0]
     duplicates = _find_duplicates(con, req)
     stored = ", ".join(c.name for c in req.contract.columns)
+    targets = ", ".join([c.stored_name for c in req.contract.columns] + LINEAGE_COLUMNS)
     not_duplicate = " AND _seq NOT IN (SELECT _seq FROM _dups)" if duplicates else ""
     # Rows carry their file and row number, so raw needs no order: letting both threads write saves ~20%.
     con.execute("SET preserve_insertion_order = false")
     try:
         con.execute(
-            f"INSERT INTO raw.{req.contract.source} SELECT {stored}, _file_path, _row, ?, now()::TIMESTAMP "
+            f"INSERT INTO raw.{req.contract.source} ({targets}) SELECT {stored}, _file_path, _row, ?, now()::TIMESTAMP "
             f"FROM ({_rows_sql(req)}) WHERE _first_reason IS NULL{not_duplicate}",
             [req.load_id],
         )

@@ -7,8 +7,14 @@ import pytest
 
 from pipelines.config import SourceConfig
 from pipelines.ingest.contracts import CONTRACTS
-from pipelines.ingest.load_source import prepare_warehouse
-from pipelines.ingest.loader import LoadRequest, _check_scan_order_kept, load_file, load_files
+from pipelines.ingest.load_source import holds_pii, prepare_warehouse
+from pipelines.ingest.loader import (
+    LINEAGE_COLUMNS_DDL,
+    LoadRequest,
+    _check_scan_order_kept,
+    load_file,
+    load_files,
+)
 from pipelines.ingest.reconcile import unreconciled_files
 from pipelines.ingest.rules import RuleContext
 
@@ -253,3 +259,49 @@ def test_pii_is_hashed_and_masked(con, tmp_path):
     assert (email_hash, phone_hash, country) == (*expected, "DE")
     record = con.execute("SELECT raw_record FROM ops.quarantine").fetchall()[0][0]
     assert "bob@example.com" not in record and "1234567" not in record and json.loads(record)["mail"] == "***"
+
+
+WEB = SourceConfig.model_validate(
+    {
+        "path": "web/*.csv",
+        "columns": {"order_id": "order", "line_number": "line", "email": "mail", "phone": "tel", "country": "ship",
+                    "ordered_at": "at", "quantity": "qty", "unit_price": "price", "currency": "cur"},
+    }
+)  # fmt: skip
+WEB_FILE = "order,line,mail,tel,ship,at,qty,price,cur\nW1,1,a@x.fr,06 12 34 56 78,France,2025-01-02T10:00:00Z,1,5,EUR\n"
+
+
+def test_a_delivery_phone_is_hashed_in_e164_of_the_rows_own_country(con, tmp_path):
+    f = tmp_path / "web.csv"
+    f.write_text(WEB_FILE, encoding="utf-8")
+    con.execute("SET VARIABLE pii_salt = 'pepper'")
+    load = load_file(con, LoadRequest(f, CONTRACTS["ecommerce"], WEB, WEB.files[0], RULES, "l"))
+    assert load.rows_accepted == 1
+    (phone_hash,) = con.execute("SELECT phone_hash FROM raw.ecommerce").fetchall()[0]
+    assert phone_hash == duckdb.sql("SELECT sha256('pepper' || '+33612345678')").fetchall()[0][0]
+
+
+def test_the_salt_is_needed_only_when_the_files_bring_pii():
+    marketplace = {"path": "mp/*.parquet", "format": "parquet",
+                   "columns": {"order_id": "o", "line_number": "l", "customer_id": "buyer", "ordered_at": "at",
+                               "quantity": "q", "unit_price": "p", "currency": "c"}}  # fmt: skip
+    assert not holds_pii(CONTRACTS["marketplace"], SourceConfig.model_validate(marketplace))
+    marketplace["columns"]["phone"] = "buyer_phone"
+    assert holds_pii(CONTRACTS["marketplace"], SourceConfig.model_validate(marketplace))
+    assert holds_pii(CONTRACTS["ecommerce"], WEB)
+
+
+def test_a_warehouse_made_before_the_contract_gained_a_column_still_loads(tmp_path):
+    """raw.ecommerce as it was before delivery phones: the column is added, and rows load by name."""
+    with duckdb.connect(str(tmp_path / "old.duckdb")) as old:
+        cols = ", ".join(f"{c.stored_name} {c.sql_type}" for c in CONTRACTS["ecommerce"].columns if c.name != "phone")
+        old.execute("CREATE SCHEMA raw")
+        old.execute(f"CREATE TABLE raw.ecommerce ({cols}, {LINEAGE_COLUMNS_DDL})")
+        prepare_warehouse(old)
+        old.execute("INSERT INTO raw.fx_rates VALUES ('2025-01-01', 'GBP', 1.17, 'f', 1, 'l', now())")
+        f = tmp_path / "web.csv"
+        f.write_text(WEB_FILE, encoding="utf-8")
+        old.execute("SET VARIABLE pii_salt = 'pepper'")
+        assert load_file(old, LoadRequest(f, CONTRACTS["ecommerce"], WEB, WEB.files[0], RULES, "l")).rows_accepted == 1
+        row = old.execute("SELECT order_id, country, phone_hash IS NOT NULL FROM raw.ecommerce").fetchall()
+    assert row == [("W1", "FR", True)]
