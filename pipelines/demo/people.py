@@ -96,7 +96,7 @@ def make_people(world: World, chunk: int, first_index: int, n: int) -> People:
         app_user_id=_blank_unless(uses_app, _numbered("U", _scramble(gid, 10**9, world.seed + 1), 9)),
         buyer_id=_blank_unless(uses_mp, _numbered("MPB-", _scramble(gid, 10**10, world.seed + 2), 10)),
         device_hash=_device_hashes(world.seed, gid, uses_app),
-        **_phones(rng, world, country),
+        **_households(world, chunk, country, _phones(rng, world, country)),
     )
 
 
@@ -171,6 +171,23 @@ def _phones(rng: np.random.Generator, world: World, country: np.ndarray) -> dict
         shown.append(text)
         e164.append(canonical)
     return {"phone": pa.array(shown, type=pa.string()), "phone_e164": pa.array(e164, type=pa.string())}
+
+
+# Share of persons who give a phone they share with another person of their household (a landline, a
+# partner's mobile): a phone that several customers give is evidence of nothing, and stitching must not
+# merge them through it.
+SHARED_PHONE_RATE = 0.03
+
+
+def _households(world: World, chunk: int, country: np.ndarray, phones: dict[str, pa.Array]) -> dict[str, pa.Array]:
+    """Some persons give the phone of another person of the chunk from the same country (own stream)."""
+    rng = np.random.default_rng([world.seed, 9, chunk])
+    n = len(country)
+    source = np.arange(n)
+    for i in np.flatnonzero(rng.random(n) < SHARED_PHONE_RATE):
+        same = np.flatnonzero(country == country[i])
+        source[i] = same[rng.integers(0, len(same))]
+    return {k: v.take(pa.array(source)) for k, v in phones.items()}
 
 
 def email_variants(email: pa.Array, variant: np.ndarray) -> pa.Array:

@@ -63,8 +63,12 @@ fan_out as (
     from all_links group by from_kind, from_id, to_kind
 ),
 
+-- A phone is a household's as often as a person's (a landline, a partner's mobile): one given by two ids of
+-- a kind is shared, and joins nobody.
 hubs as (
-    select distinct kind, id from fan_out where n > {{ var('identity_max_fan_out', 3) }}
+    select distinct kind, id from fan_out
+    where n > case when kind = 'phone_hash' then {{ var('identity_max_phone_fan_out', 1) }}
+                   else {{ var('identity_max_fan_out', 3) }} end
 ),
 
 final as (
