@@ -71,15 +71,15 @@ hubs as (
                    else {{ var('identity_max_fan_out', 3) }} end
 ),
 
+-- Two equality joins, not an exists with an or: DuckDB ran that as a nested loop over links x hubs (6.8 s
+-- against 0.1 s for 1.2M links and 9k hubs, same rows), and order phones made both sets large.
 final as (
     select
         all_links.*,
-        exists (
-            select 1 from hubs
-            where (hubs.kind = all_links.from_kind and hubs.id = all_links.from_id)
-               or (hubs.kind = all_links.to_kind and hubs.id = all_links.to_id)
-        ) as is_through_hub
+        from_hub.id is not null or to_hub.id is not null as is_through_hub
     from all_links
+    left join hubs as from_hub on all_links.from_kind = from_hub.kind and all_links.from_id = from_hub.id
+    left join hubs as to_hub on all_links.to_kind = to_hub.kind and all_links.to_id = to_hub.id
 )
 
 select * from final
