@@ -83,8 +83,10 @@ class LoadRequest:
     load_id: str
 
 
-LINEAGE_COLUMNS = ["_source_file", "_row_number", "_load_id", "_loaded_at"]
-LINEAGE_COLUMNS_DDL = "_source_file VARCHAR, _row_number BIGINT, _load_id VARCHAR, _loaded_at TIMESTAMP"
+# Every raw table ends with these, in this order: where each row came from and which load brought it.
+LINEAGE = {"_source_file": "VARCHAR", "_row_number": "BIGINT", "_load_id": "VARCHAR", "_loaded_at": "TIMESTAMP"}
+LINEAGE_COLUMNS = list(LINEAGE)
+LINEAGE_COLUMNS_DDL = ", ".join(f"{name} {sql_type}" for name, sql_type in LINEAGE.items())
 
 
 def ensure_tables(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
