@@ -335,6 +335,14 @@ class SegmentConfig(_Strict):
         description="Profile only customers with profiling consent (CRM); false when another legal basis applies "
         "or no consent data exists. Customers not profiled stay listed with profiled = false and the reason.",
     )
+    fit_sample_size: int = Field(
+        250_000,
+        ge=100,
+        description="Most customers a fit learns from where a sample serves as well as everyone: the churn and "
+        "value models' training and holdout snapshots, the skew transform before clustering and the rule tree "
+        "that explains the clusters. Larger snapshots are sampled (seeded); every customer is still clustered "
+        "and scored.",
+    )
     rfm: RfmConfig = Field(default_factory=RfmConfig, description="RFM scores and the segment rule table.")
     value: ValueTierConfig = Field(default_factory=ValueTierConfig, description="Revenue-share value tiers.")
     lifecycle: LifecycleConfig = Field(default_factory=LifecycleConfig, description="Lifecycle stage thresholds.")

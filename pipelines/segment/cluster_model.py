@@ -72,7 +72,10 @@ def fit_cluster_model(
     k = min(cfg.clusters.k_min, len(features)) if len(features) <= cfg.clusters.k_min else None
     previous_k = len(previous.names) if previous is not None else None
     start = _previous_centroids(previous)
-    fit = fit_clusters(features, cfg.clusters, cfg.random_seed, k=k, previous_k=previous_k, start=start)
+    fit = fit_clusters(
+        features, cfg.clusters, cfg.random_seed, k=k, previous_k=previous_k, start=start,
+        transform_sample=cfg.fit_sample_size,
+    )  # fmt: skip
     return label_fit(fit, features, cfg, previous), fit.labels
 
 

@@ -15,6 +15,7 @@ import duckdb
 import pandas as pd
 
 from pipelines.resources import table_exists
+from pipelines.warehouse_frames import fetch_frame
 
 OUTCOMES_SQL = """
     select identity.customer_key,
@@ -25,7 +26,18 @@ OUTCOMES_SQL = """
     inner join intermediate.int_customers__identity as identity
         on lines.customer_id_kind = identity.id_kind and lines.customer_id = identity.id
     where lines.order_date > ? and lines.order_date <= ?
+      and identity.customer_key in (select customer_key from _outcome_keys)
     group by identity.customer_key
+"""
+
+# A seeded sample of a snapshot's customers: ranked by a hash of key and seed, which depends on nothing but
+# the rows (not on the order DuckDB reads them in), then returned in customer_key order like read_features.
+SAMPLE_SQL = """
+    with profiled as (
+        select * from marts.customer_features where snapshot_date = ? {consent}
+        order by md5(customer_key || ?) limit ?
+    )
+    select * from profiled order by customer_key
 """
 
 
@@ -76,12 +88,31 @@ def missing_snapshots(con: duckdb.DuckDBPyConnection, dates: list[date]) -> list
 def read_features(con: duckdb.DuckDBPyConnection, snapshot: date) -> pd.DataFrame:
     """One snapshot of marts.customer_features in customer_key order (the order fits are deterministic in)."""
     sql = "select * from marts.customer_features where snapshot_date = ? order by customer_key"
-    return con.execute(sql, [snapshot]).df()
+    return fetch_frame(con, sql, [snapshot])
+
+
+def read_sample(
+    con: duckdb.DuckDBPyConnection, snapshot: date, size: int, seed: int, profiled_only: bool
+) -> pd.DataFrame:
+    """At most `size` customers of a snapshot (all of them when it has no more), the same ones for the same
+    rows and seed; `profiled_only`: customers with profiling consent only, sampled among themselves.
+
+    The churn and value models need a few hundred thousand training rows, not every customer of a retailer
+    with millions: past that, reading, fitting and fingerprinting grow with the rows and the models do not
+    improve.
+    """
+    consent = "and coalesce(has_profiling_consent, false)" if profiled_only else ""
+    return fetch_frame(con, SAMPLE_SQL.format(consent=consent), [snapshot, str(seed), size])
 
 
 def read_outcomes(con: duckdb.DuckDBPyConnection, features: pd.DataFrame, snapshot: date, days: int) -> pd.DataFrame:
-    """Orders and net spend of each customer of `features` in the `days` after `snapshot` (0 when none)."""
+    """Orders and net spend of each customer of `features` in the `days` after `snapshot` (0 when none);
+    only those customers' orders are aggregated (`features` may be a sample)."""
     window_end = snapshot + timedelta(days=days)
-    found = con.execute(OUTCOMES_SQL, [snapshot, window_end]).df().set_index("customer_key")
+    con.register("_outcome_keys", features[["customer_key"]])
+    try:
+        found = con.execute(OUTCOMES_SQL, [snapshot, window_end]).df().set_index("customer_key")
+    finally:
+        con.unregister("_outcome_keys")
     out = found.reindex(features["customer_key"]).fillna({"orders": 0, "net_spend": 0.0})
     return out.astype({"orders": "int64", "net_spend": "float64"}).reset_index()

@@ -14,6 +14,7 @@ from pipelines.resources import table_exists
 from pipelines.segment.cluster_model import ClusterModel
 from pipelines.segment.registry import load_model, save_model
 from pipelines.segment.snapshot_fit import SnapshotFit, cluster_card, predictor_card
+from pipelines.warehouse_frames import fetch_frame
 
 
 def _previous_snapshot(con: duckdb.DuckDBPyConnection, snapshot: date) -> date | None:
@@ -48,7 +49,7 @@ def previous_names(con: duckdb.DuckDBPyConnection, snapshot: date) -> pd.Series 
         "select customer_key, cluster_name from segments.customer_segments where snapshot_date = ? and "
         "cluster_name is not null"
     )
-    frame = con.execute(query, [previous]).df()
+    frame = fetch_frame(con, query, [previous])
     return frame.set_index("customer_key")["cluster_name"] if len(frame) else None
 
 

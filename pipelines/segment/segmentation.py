@@ -43,7 +43,9 @@ def segment_customers(
     else:
         scored[CLUSTER_COLUMNS] = None
     out = features[KEY_FEATURES].assign(market=market_of(features).to_numpy(), profiled=profiled.to_numpy())
-    out = out.merge(scored, on="customer_key", how="left")
+    # scored holds the profiled rows in their order: joined by position, not by a million string keys
+    scored = scored.drop(columns="customer_key").set_axis(profiled.to_numpy().nonzero()[0])
+    out = out.reset_index(drop=True).join(scored)
     out = out.astype({c: "Int64" for c in ("rfm_r", "rfm_f", "rfm_m", "cluster_id")})  # unscored rows stay NA
     out["exclusion_reason"] = out["profiled"].map({True: None, False: NO_CONSENT})
     for column in ("churn_risk", "expected_value_365d", "model_version"):

@@ -18,7 +18,7 @@ from pipelines.segment.churn import ChurnModel, churn_risk, fit_churn
 from pipelines.segment.cluster_model import ClusterModel
 from pipelines.segment.profiles import cluster_rules, segment_profiles
 from pipelines.segment.registry import fingerprint, model_version
-from pipelines.segment.segmentation import segment_customers
+from pipelines.segment.segmentation import KEY_FEATURES, segment_customers
 from pipelines.segment.value_model import ValueModel, expected_value, fit_value_model
 
 Training = tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]  # train, its outcomes, holdout, outcomes
@@ -37,15 +37,14 @@ def training_plan(snapshot: date, seg: SegmentConfig, cadence: str) -> dict[str,
 
 
 def read_training(con: duckdb.DuckDBPyConnection, plan: dict, seg: SegmentConfig) -> dict[str, Training]:
-    """Profiled customers of each training and holdout snapshot with what they did in the horizon after."""
+    """Profiled customers of each training and holdout snapshot (a seeded sample of seg.fit_sample_size
+    where there are more) with what they did in the horizon after."""
     horizons = {"churn": seg.churn.horizon_days, "clv": seg.value_model.horizon_days}
     data = {}
     for name, dates in plan.items():
         frames = []
         for day in dates:
-            features = history.read_features(con, day)
-            if seg.require_consent:
-                features = features[features["has_profiling_consent"].fillna(False)].reset_index(drop=True)
+            features = history.read_sample(con, day, seg.fit_sample_size, seg.random_seed, seg.require_consent)
             frames += [features, history.read_outcomes(con, features, day, horizons[name])]
         data[name] = tuple(frames)
     return data
@@ -105,11 +104,10 @@ def fit_snapshot(features: pd.DataFrame, training: dict[str, Training], seg: Seg
     segments["model_version"] = version
     rules, fidelity, profiles = {}, None, pd.DataFrame()
     if len(profiled):
-        scored = profiled.merge(segments.drop(columns=["recency_days", "frequency_365d", "monetary_365d",
-                                                       "snapshot_date"]), on="customer_key")  # fmt: skip
-        profiles = segment_profiles(scored)
-        names = segments.loc[mask, "cluster_name"].to_numpy(dtype=object)
-        rules, fidelity = cluster_rules(profiled, names, seg.clusters.rule_depth, seg.random_seed)
+        scores = segments.loc[mask].drop(columns=[*KEY_FEATURES]).reset_index(drop=True)  # rows: profiled's
+        profiles = segment_profiles(pd.concat([profiled, scores], axis=1))
+        names = scores["cluster_name"].to_numpy(dtype=object)
+        rules, fidelity = cluster_rules(profiled, names, seg.clusters.rule_depth, seg.random_seed, seg.fit_sample_size)
     return SnapshotFit(segments, clusters, churn, value, version, profiles, rules, fidelity, notes)
 
 

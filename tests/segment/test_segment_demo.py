@@ -178,3 +178,32 @@ def test_clusters_recover_the_latent_archetypes(demo):
     score = adjusted_rand_score(truth, seg["cluster_name"])
     print(f"ARI clusters vs archetypes: {score:.3f}")
     assert score >= 0.2
+
+
+def test_fits_learn_from_a_seeded_sample_and_still_score_everyone(demo):
+    """segment.fit_sample_size: training snapshots past it are sampled (the same customers on every read,
+    consenting ones only, each with the outcomes the full read gives it); rules and scores cover everyone."""
+    config = load_config(REPO / "stratify.yaml").segment
+    small = config.model_copy(update={"fit_sample_size": 300})
+    snapshot = SNAPSHOTS["2025-12-01"]
+    plan = training_plan(snapshot, config, "monthly")
+    with duckdb.connect(str(demo / "warehouse.duckdb"), read_only=True) as con:
+        full, sampled, again = (read_training(con, plan, c) for c in (config, small, small))
+        features = history.read_features(con, snapshot)
+    for name in plan:
+        for i in (0, 2):  # training and holdout snapshot: (features, outcomes)
+            rows, outcomes, everyone = sampled[name][i], sampled[name][i + 1], full[name][i]
+            assert len(everyone) > 300 and len(rows) == 300 and rows["has_profiling_consent"].all()
+            assert (
+                rows["customer_key"].is_monotonic_increasing
+                and rows["customer_key"].isin(everyone["customer_key"]).all()
+            )
+            assert list(rows["customer_key"]) != list(everyone["customer_key"][:300])  # spread, not the first keys
+            pd.testing.assert_frame_equal(rows, again[name][i])
+            expected = full[name][i + 1].set_index("customer_key").loc[rows["customer_key"]].reset_index()
+            pd.testing.assert_frame_equal(outcomes, expected)
+    fit = fit_snapshot(features, sampled, small, snapshot, None)
+    profiled = fit.segments[fit.segments["profiled"]]
+    assert len(profiled) > 300 and profiled[["cluster_name", "churn_risk", "expected_value_365d"]].notna().all().all()
+    counts = [int(rule.rsplit("(", 1)[1].split()[0]) for rules in fit.rules.values() for rule in rules]
+    assert sum(counts) == len(profiled)
