@@ -150,6 +150,7 @@ def markdown(result: dict) -> str:
         "",
         *_floor_line(result),
         *_time_goes(result["full_run"]),
+        *_segment_line(result),
         f"### Feature stage, snapshot {features['snapshot_date']} (medians of {features['runs']})",
         "",
         *_feature_table(features),
@@ -216,6 +217,24 @@ def _floor_line(result: dict) -> list[str]:
         f"lineage, PII hashing or ledger; `benchmarks/load_floor.py`) takes {floor['compute_s']:.1f} s "
         f"({derived['load_floor_lines_per_s']:,.0f} order lines/s, {_mb(floor['peak_rss'])} peak); the ingest "
         f"stage takes {derived['ingest_to_load_floor']:.2f}x as long.",
+        "",
+    ]
+
+
+def _segment_line(result: dict) -> list[str]:
+    """The segment stage at a million customers (absent in results before 2026-12-03)."""
+    scale = result.get("segment_scale")
+    if not scale:
+        return []
+    runs = [
+        f"{r['snapshot_date']} {'against the previous model' if r['previous_model'] else 'first fit'}: "
+        f"{r['customers']:,} customers ({r['profiled']:,} profiled), asset step {r['step_s']:.1f} s, process "
+        f"{r['wall_s']:.1f} s, {_mb(r['peak_rss'])} peak"
+        for r in scale["runs"]
+    ]
+    return [
+        f"Segment stage at a million customers (the run's customers copied {scale['replicas']}x under new keys, "
+        f"every feature date; `benchmarks/segment_scale.py`): {'; '.join(runs)}.",
         "",
     ]
 

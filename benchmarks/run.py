@@ -5,9 +5,10 @@
 2. `stratify run` in a fresh STRATIFY_HOME, per-stage wall time and peak RSS from the Dagster event log
    and /proc samples;
 3. the feature stage against the two baselines (benchmarks/baselines.py), medians of --runs rounds;
-4. land the first held-out day and `stratify run` again: the incremental cost of a day that still touches
+4. the segment stage at a million customers, replicated from the run (benchmarks/segment_scale.py);
+5. land the first held-out day and `stratify run` again: the incremental cost of a day that still touches
    the last snapshot (in UTC); then the second day, which no snapshot needs: a plain daily run;
-5. JSON, Markdown and the cost-curve plot under --out (benchmarks/report.py).
+6. JSON, Markdown and the cost-curve plot under --out (benchmarks/report.py).
 
 The full pipeline runs once per scale (a 50M run is long); --runs repeats the feature comparison only.
 """
@@ -26,7 +27,7 @@ from pathlib import Path
 
 import yaml
 
-from benchmarks import report
+from benchmarks import report, segment_scale
 from benchmarks.feature_stage import compare_features
 from benchmarks.held_out import split_by_day
 from benchmarks.measure import check, run_measured
@@ -43,6 +44,8 @@ DATES_PER_BUILD = {"50m": 1}
 # Customer shares per customer_features statement: even one date ran out of the 3 GB cap at 50M lines in one
 # statement (2025-07-31, after 15 s); in two shares each took 16 s.
 CUSTOMER_BUCKETS = {"50m": 2}
+# Customers of the segment stage's own measurement (issue #10: a million); the self-check scale keeps it small.
+SEGMENT_CUSTOMERS = {"tiny": 20_000}
 END = date(2026, 1, 2)  # last generated day; it and the day before are held out of the first run
 DAYS = 732  # so the first run sees the demo's default period, 2024-01-02 to 2025-12-31
 HELD_OUT = (date(2026, 1, 1), END)  # landed one at a time after the full run (benchmarks/held_out.py)
@@ -184,6 +187,11 @@ def benchmark(args: argparse.Namespace) -> dict:
     result["feature_stage"] = compare_features(
         home, config, snapshot, args.runs, warehouse["threads"], warehouse["memory_limit"]
     )
+    customers = SEGMENT_CUSTOMERS.get(args.scale, 1_000_000)
+    say(f"  segment stage at {customers:,} customers (replicated)")
+    snapshots = sorted(date.fromisoformat(j["snapshot_date"]) for j in result["full_run"]["jobs"] if j["snapshot_date"])
+    result["segment_scale"] = segment_scale.measure(home, home / "segment-scale", config, env, snapshots, customers)
+    shutil.rmtree(home / "segment-scale", ignore_errors=True)
     say(f"  incremental run: {HELD_OUT[0]} lands")
     land_held_out(home, HELD_OUT[0])
     result["incremental_run"] = pipeline_run(home, env, "incremental-run")

@@ -56,6 +56,9 @@ def test_tiny_benchmark_writes_every_stage_ratio_and_table(tmp_path: Path):
     for name in ("stratify/duckdb", "stratify/pandas"):
         assert all(v > 0 for v in features["ratios"][name].values()), name
     assert result["derived"]["ingest_lines_per_s"] > 0 and result["derived"]["incremental_ratio"] > 0
+    scaled = result["segment_scale"]  # the segment asset itself, on the run's customers copied to 20,000
+    assert scaled["replicas"] > 1 and scaled["runs"]
+    assert all(r["customers"] >= 20_000 and r["profiled"] > 0 and 0 < r["step_s"] < r["wall_s"] for r in scaled["runs"])
     floor = result["load_floor"]  # the plain load read exactly the order lines the pipeline ingested
     assert sum(floor["rows"][t] for t in run.ORDER_FOLDERS) == result["data"]["order_lines"]
     assert floor["compute_s"] > 0 and result["derived"]["ingest_to_load_floor"] > 0
@@ -63,5 +66,6 @@ def test_tiny_benchmark_writes_every_stage_ratio_and_table(tmp_path: Path):
     table = (out / "latest-tiny.md").read_text()
     assert "| ingest |" in table and "| **end to end**" in table and "lower bound" in table
     assert "heaviest dbt models" in table and "`marts/customer_features`" in table
+    assert "Segment stage at a million customers" in table and "asset step" in table
     assert "Ingest floor:" in table and "+ 2026-01-02 (s)" in table
     assert list(out.glob("cost-curve.*"))
