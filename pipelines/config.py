@@ -336,12 +336,13 @@ class SegmentConfig(_Strict):
         "or no consent data exists. Customers not profiled stay listed with profiled = false and the reason.",
     )
     fit_sample_size: int = Field(
-        250_000,
+        100_000,
         ge=100,
         description="Most customers a fit learns from where a sample serves as well as everyone: the churn and "
         "value models' training and holdout snapshots, the skew transform before clustering and the rule tree "
         "that explains the clusters. Larger snapshots are sampled (seeded); every customer is still clustered "
-        "and scored.",
+        "and scored. On the demo the churn model's holdout AUC and the value model's error stop improving "
+        "between 5,000 and 10,000 training customers.",
     )
     rfm: RfmConfig = Field(default_factory=RfmConfig, description="RFM scores and the segment rule table.")
     value: ValueTierConfig = Field(default_factory=ValueTierConfig, description="Revenue-share value tiers.")

@@ -15,14 +15,40 @@ from pathlib import Path
 from typing import Any
 
 import joblib
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 
 def fingerprint(frame: pd.DataFrame) -> str:
-    """Content hash of a frame (values and column names, not the index)."""
-    digest = hashlib.sha256(",".join(map(str, frame.columns)).encode())
-    digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    """Content hash of a frame (values, column names and types, not the index).
+
+    A fit hashes every input frame, a million customers' features among them; pandas' row hashing took
+    1 s for that frame, mostly turning Arrow text into Python objects. Column bytes fed to SHA-256 cost
+    a tenth of it.
+    """
+    digest = hashlib.sha256(",".join(f"{name}:{frame[name].dtype}" for name in frame.columns).encode())
+    for name in frame.columns:
+        for part in _column_bytes(frame[name]):
+            digest.update(part)
     return digest.hexdigest()
+
+
+def _column_bytes(column: pd.Series) -> list:
+    """The column's content as bytes that equal values give equal: numbers as their array, text as its
+    lengths (-1 for a missing value) and characters, anything else through pandas' own value hash."""
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind in "biufmM":
+        return [np.ascontiguousarray(column.to_numpy()).tobytes()]
+    if isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow":
+        text = pa.array(column)
+        text = (text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text).cast(pa.large_string())
+        lengths = pc.fill_null(pc.binary_length(text), -1).to_numpy()
+        offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)[text.offset : text.offset + len(text) + 1]
+        data = text.buffers()[2]
+        chars = data[int(offsets[0]) : int(offsets[-1])] if data is not None and len(text) else b""
+        return [lengths.tobytes(), chars]
+    return [pd.util.hash_pandas_object(column, index=False).to_numpy().tobytes()]
 
 
 def model_version(snapshot: str, params: dict, inputs: list[str]) -> str:
