@@ -97,7 +97,7 @@ def read_sample(
     """At most `size` customers of a snapshot (all of them when it has no more), the same ones for the same
     rows and seed; `profiled_only`: customers with profiling consent only, sampled among themselves.
 
-    The churn and value models need a few hundred thousand training rows, not every customer of a retailer
+    The churn and value models need a hundred thousand training rows, not every customer of a retailer
     with millions: past that, reading, fitting and fingerprinting grow with the rows and the models do not
     improve.
     """

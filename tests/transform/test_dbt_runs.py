@@ -1,5 +1,6 @@
 """A dbt step waits out a warehouse held by another process (a BI tool, a duckdb shell) instead of failing."""
 
+import os
 import subprocess
 import sys
 
@@ -16,9 +17,15 @@ from tests.jobs import run_job
 
 HOLD = """
 import sys, time, duckdb
+from pathlib import Path
 con = duckdb.connect(sys.argv[1])
 print("held", flush=True)
-time.sleep(float(sys.argv[2]))
+deadline = time.monotonic() + float(sys.argv[2])
+target = Path(sys.argv[3]) if len(sys.argv) > 3 else None
+def refused():  # a dbt invocation under target logged that it found the warehouse locked
+    return any("conflicting lock" in log.read_text(errors="replace").lower() for log in target.glob("*/dbt.log"))
+while time.monotonic() < deadline and not (target and refused()):
+    time.sleep(0.2)
 """
 
 
@@ -29,9 +36,11 @@ def _with_retries(home, monkeypatch, retries: int) -> None:
     monkeypatch.setenv("STRATIFY_CONFIG", str(home / "stratify.yaml"))
 
 
-def _dbt_load_while_held(home, seconds: float) -> dg.ExecuteInProcessResult:
-    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(home / "warehouse.duckdb"), str(seconds)],
-                              stdout=subprocess.PIPE, text=True)  # fmt: skip
+def _dbt_load_while_held(home, seconds: float, until_refused: bool = False) -> dg.ExecuteInProcessResult:
+    """The load models step while another process holds the warehouse for `seconds`, or (until_refused)
+    until a dbt invocation has found it locked: however long dbt takes to start on a busy machine."""
+    args = [str(home / "warehouse.duckdb"), str(seconds)] + ([os.environ["DBT_TARGET_PATH"]] if until_refused else [])
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, *args], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "held"
         job = defs.resolve_job_def("ingest_job")
@@ -53,7 +62,8 @@ def loaded(home, monkeypatch):
 
 def test_a_held_warehouse_is_retried_and_the_step_succeeds(loaded, monkeypatch):
     _with_retries(loaded, monkeypatch, retries=4)
-    result = _dbt_load_while_held(loaded, seconds=10)  # longer than dbt takes to start
+    monkeypatch.setenv("DBT_TARGET_PATH", str(loaded / "dbt-target"))  # this test's own dbt logs
+    result = _dbt_load_while_held(loaded, seconds=300, until_refused=True)
     assert result.success
     retried = [e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_UP_FOR_RETRY]
     assert retried and retried[0].step_key == "dbt_load_models"
