@@ -40,7 +40,8 @@ def replicate(run_home: Path, scratch: Path, customers: int) -> dict:
     shutil.rmtree(scratch, ignore_errors=True)
     (scratch / "logs").mkdir(parents=True)
     con = duckdb.connect(str(scratch / "warehouse.duckdb"))
-    con.execute(f"attach '{run_home / 'warehouse.duckdb'}' as run (read_only)")
+    source = str(run_home / "warehouse.duckdb").replace("'", "''")  # ATTACH takes no parameters
+    con.execute(f"attach '{source}' as run (read_only)")
     dates = [
         r[0]
         for r in con.execute("select distinct snapshot_date from run.marts.customer_features order by 1").fetchall()

@@ -348,6 +348,16 @@ class SegmentConfig(_Strict):
     value: ValueTierConfig = Field(default_factory=ValueTierConfig, description="Revenue-share value tiers.")
     lifecycle: LifecycleConfig = Field(default_factory=LifecycleConfig, description="Lifecycle stage thresholds.")
 
+    @model_validator(mode="after")
+    def _sample_can_fit_the_models(self) -> SegmentConfig:
+        least = max(self.churn.min_customers, self.value_model.min_customers)
+        if self.fit_sample_size < least:
+            raise ValueError(
+                f"segment.fit_sample_size ({self.fit_sample_size}) is below the models' min_customers ({least}): "
+                "no churn or value model would ever be fitted"
+            )
+        return self
+
 
 class SpendCheckConfig(_Strict):
     recent_days: int = Field(30, ge=1, description="Days (data clock) judged against the baseline.")

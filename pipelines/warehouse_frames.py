@@ -24,13 +24,25 @@ def _column(values: pa.ChunkedArray) -> pd.Series | pd.api.extensions.ExtensionA
     if pa.types.is_date(kind):
         return values.cast(pa.timestamp("us")).to_pandas()
     if values.null_count and pa.types.is_integer(kind):
-        return values.to_pandas(types_mapper={kind: pd.api.types.pandas_dtype(f"Int{kind.bit_width}")}.get)
+        nullable = f"{'UInt' if pa.types.is_unsigned_integer(kind) else 'Int'}{kind.bit_width}"
+        return values.to_pandas(types_mapper={kind: pd.api.types.pandas_dtype(nullable)}.get)
     if values.null_count and pa.types.is_boolean(kind):
         return values.to_pandas(types_mapper={kind: pd.BooleanDtype()}.get)
     return values.to_pandas()
 
 
+def converted_here(kind: pa.DataType) -> bool:
+    """Types whose conversion above matches .df(); others (enums, intervals, UUIDs, nested) go through .df()."""
+    checks = (pa.types.is_integer, pa.types.is_floating, pa.types.is_boolean, pa.types.is_string,
+              pa.types.is_large_string, pa.types.is_date, pa.types.is_timestamp, pa.types.is_decimal)  # fmt: skip
+    return any(check(kind) for check in checks) and not (pa.types.is_timestamp(kind) and kind.tz)
+
+
 def fetch_frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pd.DataFrame:
-    """The rows of a read-only query, the frame `con.execute(sql, params).df()` would give, made faster."""
+    """The rows of a read-only query, the frame `con.execute(sql, params).df()` would give, made faster;
+    a result with a column type not handled here, or a repeated column name, is fetched by .df() itself."""
     table = con.sql(sql, params=params or None).to_arrow_table()
-    return pd.DataFrame({name: _column(table.column(name)) for name in table.column_names}, columns=table.column_names)
+    names = table.column_names
+    if len(set(names)) < len(names) or not all(converted_here(field.type) for field in table.schema):
+        return con.execute(sql, params or []).df()
+    return pd.DataFrame({name: _column(table.column(name)) for name in names}, columns=names)

@@ -67,3 +67,13 @@ def test_drift_thresholds_must_be_ordered(tmp_path):
 def test_missing_config_names_the_path(tmp_path):
     with pytest.raises(FileNotFoundError, match="nowhere.yaml"):
         load_config(tmp_path / "nowhere.yaml")
+
+
+def test_a_fit_sample_too_small_for_the_models_is_rejected(tmp_path):
+    raw = yaml.safe_load((REPO / "stratify.yaml").read_text())
+    raw["segment"]["fit_sample_size"] = 100
+    raw["segment"]["churn"] = {**raw["segment"].get("churn", {}), "min_customers": 500}
+    bad = tmp_path / "stratify.yaml"
+    bad.write_text(yaml.safe_dump(raw))
+    with pytest.raises(ValueError, match=r"fit_sample_size \(100\) is below the models' min_customers \(500\)"):
+        load_config(bad)

@@ -128,12 +128,13 @@ def fit_clusters(
     start: pd.DataFrame | None = None,
     transform_sample: int | None = None,
 ) -> ClusterFit:
-    """Fit the pipeline on every customer, k by silhouette unless given; deterministic for a seed and input.
+    """Fit the pipeline, k by silhouette unless given; deterministic for a seed and input.
 
     `start`: the previous model's centroids as raw feature values (one row each, FEATURES columns); used
     when k stays the previous k (see _warm_or_fresh). `transform_sample`: at most this many customers
-    (seeded) estimate the Yeo-Johnson exponents, an optimisation per column that a million rows make slow
-    and no more exact than a quarter of them; KMeans still sees everyone.
+    (seeded) estimate the Yeo-Johnson exponents (an optimisation per column that a million rows make slow
+    and no more exact than a hundred thousand) and the scaling's means and deviations; KMeans and every
+    metric see every customer.
     """
     x = feature_matrix(features)
     scaling = preprocessor().fit(x.iloc[sample_rows(len(x), transform_sample or len(x), seed)])

@@ -28,7 +28,8 @@ def fingerprint(frame: pd.DataFrame) -> str:
     1 s for that frame, mostly turning Arrow text into Python objects. Column bytes fed to SHA-256 cost
     a tenth of it.
     """
-    digest = hashlib.sha256(",".join(f"{name}:{frame[name].dtype}" for name in frame.columns).encode())
+    header = ",".join(f"{name}:{frame[name].dtype}" for name in frame.columns)
+    digest = hashlib.sha256(f"{len(frame)} rows;{header}".encode())
     for name in frame.columns:
         for part in _column_bytes(frame[name]):
             digest.update(part)
@@ -39,7 +40,10 @@ def _column_bytes(column: pd.Series) -> list:
     """The column's content as bytes that equal values give equal: numbers as their array, text as its
     lengths (-1 for a missing value) and characters, anything else through pandas' own value hash."""
     if isinstance(column.dtype, np.dtype) and column.dtype.kind in "biufmM":
-        return [np.ascontiguousarray(column.to_numpy()).tobytes()]
+        values = column.to_numpy()
+        if values.dtype.kind == "f":  # -0.0 is 0.0, and every NaN the same NaN, as to pandas' hash
+            values = np.where(np.isnan(values), np.nan, values + 0.0)
+        return [np.ascontiguousarray(values).tobytes()]
     if isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow":
         text = pa.array(column)
         text = (text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text).cast(pa.large_string())

@@ -21,6 +21,8 @@ def test_equal_content_hashes_equal_however_the_frame_was_made():
     sliced = pd.concat([_frame().iloc[:0], pd.concat([_frame().iloc[:1], _frame()]).iloc[1:]]).reset_index(drop=True)
     assert fingerprint(frame) == fingerprint(frame.copy()) == fingerprint(sliced)
     assert fingerprint(frame) == fingerprint(frame.set_axis([9, 8, 7, 6]))  # the index is not content
+    signed_zero = frame.assign(monetary_365d=[10.5, np.nan, 3.25, -0.0])
+    assert fingerprint(signed_zero) == fingerprint(frame)  # -0.0 == 0.0, as pandas' own hash has it
 
 
 def test_any_changed_value_type_or_name_changes_the_hash():

@@ -45,3 +45,15 @@ def test_customers_without_consent_do_not_influence_anyone_elses_segments():
 def test_consent_can_be_waived_by_config():
     out, _ = segment_customers(_features(), SegmentConfig(require_consent=False))
     assert out.profiled.all() and out.exclusion_reason.isna().all()
+
+
+def test_rows_keep_their_own_scores_whatever_the_index():
+    """Scores are joined back by position: a shuffled frame with its old index gets, row for row, what the
+    same rows under a fresh index get, each row with its own key, features and consent."""
+    shuffled = _features().sample(frac=1, random_state=3)
+    out, _ = segment_customers(shuffled, SegmentConfig())
+    fresh, _ = segment_customers(shuffled.reset_index(drop=True), SegmentConfig())
+    pdt.assert_frame_equal(out, fresh)
+    assert list(out.customer_key) == list(shuffled.customer_key)
+    assert (out.recency_days.to_numpy() == shuffled.recency_days.to_numpy()).all()
+    assert (out.profiled.to_numpy() == shuffled.has_profiling_consent.to_numpy()).all()

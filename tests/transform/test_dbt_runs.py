@@ -71,7 +71,7 @@ def test_a_held_warehouse_is_retried_and_the_step_succeeds(loaded, monkeypatch):
 
 def test_without_retries_the_step_fails_naming_the_lock(loaded, monkeypatch):
     _with_retries(loaded, monkeypatch, retries=0)
-    result = _dbt_load_while_held(loaded, seconds=30)
+    result = _dbt_load_while_held(loaded, seconds=300)  # held until the step has failed, however slow
     assert not result.success
     failure = next(e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE)
     assert "Conflicting lock is held" in str(failure.step_failure_data.error.message)
