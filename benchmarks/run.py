@@ -183,13 +183,12 @@ def benchmark(args: argparse.Namespace) -> dict:
     say(f"  load floor {result['load_floor']['compute_s']:.1f}s; full run")
     result["full_run"] = pipeline_run(home, env, "full-run")
     say(f"  full run {result['full_run']['wall_s']:.1f}s; feature stage x{args.runs}")
-    snapshot = max(date.fromisoformat(j["snapshot_date"]) for j in result["full_run"]["jobs"] if j["snapshot_date"])
+    snapshots = sorted(date.fromisoformat(j["snapshot_date"]) for j in result["full_run"]["jobs"] if j["snapshot_date"])
     result["feature_stage"] = compare_features(
-        home, config, snapshot, args.runs, warehouse["threads"], warehouse["memory_limit"]
+        home, config, snapshots[-1], args.runs, warehouse["threads"], warehouse["memory_limit"]
     )
     customers = SEGMENT_CUSTOMERS.get(args.scale, 1_000_000)
     say(f"  segment stage at {customers:,} customers (replicated)")
-    snapshots = sorted(date.fromisoformat(j["snapshot_date"]) for j in result["full_run"]["jobs"] if j["snapshot_date"])
     result["segment_scale"] = segment_scale.measure(home, home / "segment-scale", config, env, snapshots, customers)
     shutil.rmtree(home / "segment-scale", ignore_errors=True)
     say(f"  incremental run: {HELD_OUT[0]} lands")

@@ -28,15 +28,15 @@ from pathlib import Path
 import duckdb
 
 from benchmarks.measure import check, run_measured
+from pipelines.resources import REPO_ROOT
 
 OUTCOME_COLUMNS = "channel, order_id, quantity, is_return, net_amount_base, order_date, customer_id_kind, customer_id"
 STEP = "segments__customer_segments"
-REPO = Path(__file__).resolve().parent.parent
 
 
 def replicate(run_home: Path, scratch: Path, customers: int) -> dict:
     """A scratch warehouse with every feature date's customers copied until the last snapshot has
-    at least `customers`; returns the replica count and the customers per snapshot."""
+    at least `customers`; returns the replica count and the customers per feature date."""
     shutil.rmtree(scratch, ignore_errors=True)
     (scratch / "logs").mkdir(parents=True)
     con = duckdb.connect(str(scratch / "warehouse.duckdb"))
@@ -59,7 +59,7 @@ def replicate(run_home: Path, scratch: Path, customers: int) -> dict:
                 "from run.intermediate.int_orders__unified")  # fmt: skip
     sizes = con.execute("select snapshot_date, count(*) from marts.customer_features group by 1 order by 1").fetchall()
     con.close()
-    return {"replicas": replicas, "customers": {d.isoformat(): n for d, n in sizes}, "snapshots": dates}
+    return {"replicas": replicas, "customers": {d.isoformat(): n for d, n in sizes}}
 
 
 def measure(run_home: Path, scratch: Path, config: Path, env: dict[str, str], snapshots: list[date],
@@ -74,7 +74,7 @@ def measure(run_home: Path, scratch: Path, config: Path, env: dict[str, str], sn
     for snapshot in snapshots[-2:]:
         log, out = scratch / "logs" / f"segment-{snapshot}.log", scratch / f"segment-{snapshot}.json"
         cmd = [sys.executable, "-m", "benchmarks.segment_scale", "--materialize", snapshot.isoformat(), str(out)]
-        m = check(run_measured(cmd, child_env, REPO, log), log)
+        m = check(run_measured(cmd, child_env, REPO_ROOT, log), log)
         inside = json.loads(out.read_text())
         result["runs"].append({
             "snapshot_date": snapshot.isoformat(), "customers": made["customers"][snapshot.isoformat()],

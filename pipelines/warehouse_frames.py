@@ -31,18 +31,21 @@ def _column(values: pa.ChunkedArray) -> pd.Series | pd.api.extensions.ExtensionA
     return values.to_pandas()
 
 
-def converted_here(kind: pa.DataType) -> bool:
-    """Types whose conversion above matches .df(); others (enums, intervals, UUIDs, nested) go through .df()."""
-    checks = (pa.types.is_integer, pa.types.is_floating, pa.types.is_boolean, pa.types.is_string,
-              pa.types.is_large_string, pa.types.is_date, pa.types.is_timestamp, pa.types.is_decimal)  # fmt: skip
-    return any(check(kind) for check in checks) and not (pa.types.is_timestamp(kind) and kind.tz)
+# DuckDB type ids whose Arrow form _column turns into exactly what .df() gives; others (enums, intervals,
+# UUIDs, zoned timestamps, nested types) are left to .df().
+CONVERTED = frozenset({
+    "boolean", "tinyint", "smallint", "integer", "bigint", "utinyint", "usmallint", "uinteger", "ubigint",
+    "float", "double", "decimal", "varchar", "date", "timestamp",
+})  # fmt: skip
 
 
 def fetch_frame(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> pd.DataFrame:
     """The rows of a read-only query, the frame `con.execute(sql, params).df()` would give, made faster;
-    a result with a column type not handled here, or a repeated column name, is fetched by .df() itself."""
-    table = con.sql(sql, params=params or None).to_arrow_table()
-    names = table.column_names
-    if len(set(names)) < len(names) or not all(converted_here(field.type) for field in table.schema):
-        return con.execute(sql, params or []).df()
+    a result with a column type not converted here, or a repeated column name, is fetched by .df() itself.
+    The result's types are known before it runs, so the query runs once either way."""
+    relation = con.sql(sql, params=params or None)
+    names = relation.columns
+    if len(set(names)) < len(names) or not all(kind.id in CONVERTED for kind in relation.types):
+        return relation.df()
+    table = relation.to_arrow_table()
     return pd.DataFrame({name: _column(table.column(name)) for name in names}, columns=names)

@@ -111,7 +111,7 @@ def read_outcomes(con: duckdb.DuckDBPyConnection, features: pd.DataFrame, snapsh
     window_end = snapshot + timedelta(days=days)
     con.register("_outcome_keys", features[["customer_key"]])
     try:
-        found = con.execute(OUTCOMES_SQL, [snapshot, window_end]).df().set_index("customer_key")
+        found = fetch_frame(con, OUTCOMES_SQL, [snapshot, window_end]).set_index("customer_key")
     finally:
         con.unregister("_outcome_keys")
     out = found.reindex(features["customer_key"]).fillna({"orders": 0, "net_spend": 0.0})
