@@ -21,24 +21,24 @@ from benchmarks.measure import check, run_measured
 CONTENDERS = ("stratify", "duckdb", "pandas")
 
 
-def dbt_command(home: Path, snapshot: date, *verb: str, bucket: int = 0, buckets: int = 1) -> list[str]:
+def dbt_command(home: Path, *verb: str) -> list[str]:
     """dbt with its own target and log folders under the bench home, so the repo's target/ is untouched."""
-    from pipelines.segment.training_features import snapshot_vars
     from pipelines.transform.project import DBT_DIR, DBT_EXECUTABLE
 
     return [
-        DBT_EXECUTABLE, *verb, "--vars", snapshot_vars(snapshot, [], bucket, buckets),
+        DBT_EXECUTABLE, *verb,
         "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR),
         "--target-path", str(home / "bench-dbt" / "target"), "--log-path", str(home / "bench-dbt" / "logs"),
     ]  # fmt: skip
 
 
-def dbt_env(home: Path, config: Path) -> dict[str, str]:
-    """The environment the pipeline's dbt steps get, taken from the pipeline's own code."""
+def dbt_env(home: Path, config: Path, snapshot: date, bucket: int = 0, buckets: int = 1) -> dict[str, str]:
+    """The environment the pipeline's dbt steps get for `snapshot`, taken from the pipeline's own code."""
     from pipelines.resources import StratifyResource
+    from pipelines.segment.training_features import snapshot_env
 
     StratifyResource(home=str(home), config_file=str(config)).export_dbt_env()
-    return dict(os.environ)
+    return {**os.environ, **snapshot_env(snapshot, [], bucket, buckets)}
 
 
 def _model_seconds(home: Path) -> float:
@@ -51,13 +51,12 @@ def _stratify_round(home: Path, config: Path, snapshot: date) -> dict:
     """customer_features for the snapshot as the pipeline builds it: one dbt run per customer bucket."""
     from pipelines.config import load_config
 
-    env, dbt_log = dbt_env(home, config), home / "logs" / "bench-dbt.log"
+    dbt_log = home / "logs" / "bench-dbt.log"
     buckets = load_config(config).snapshots.customer_buckets
     found = {"wall_s": 0.0, "compute_s": 0.0, "peak_rss": 0}
     for bucket in range(buckets):
-        cmd = dbt_command(home, snapshot, "run", "--select", "customer_features", "--quiet", bucket=bucket,
-                          buckets=buckets)  # fmt: skip
-        m = check(run_measured(cmd, env, home, dbt_log), dbt_log)
+        cmd = dbt_command(home, "run", "--select", "customer_features", "--quiet")
+        m = check(run_measured(cmd, dbt_env(home, config, snapshot, bucket, buckets), home, dbt_log), dbt_log)
         found["wall_s"] += m.wall_s
         found["compute_s"] += _model_seconds(home)
         found["peak_rss"] = max(found["peak_rss"], m.peak_rss)
@@ -66,7 +65,7 @@ def _stratify_round(home: Path, config: Path, snapshot: date) -> dict:
 
 def _one_round(home: Path, config: Path, snapshot: date, threads: int, memory_limit: str) -> dict[str, dict]:
     """Each contender once; wall is the whole process, compute the work inside it."""
-    env, logs, found = dbt_env(home, config), home / "logs", {}
+    env, logs, found = dbt_env(home, config, snapshot), home / "logs", {}
     found["stratify"] = _stratify_round(home, config, snapshot)
     for engine in ("duckdb", "pandas"):
         out, log = home / "baselines" / f"{engine}.parquet", logs / f"bench-{engine}.log"
@@ -82,7 +81,7 @@ def compare_features(home: Path, config: Path, snapshot: date, runs: int, thread
     """Medians of `runs` interleaved rounds, ratios of Stratify to each baseline, and the sanity checks."""
     (home / "baselines").mkdir(exist_ok=True)
     # Parse once beforehand so the first timed round does not pay dbt's full parse.
-    check(run_measured(dbt_command(home, snapshot, "parse", "--quiet"), dbt_env(home, config), home,
+    check(run_measured(dbt_command(home, "parse", "--quiet"), dbt_env(home, config, snapshot), home,
                        home / "logs" / "bench-dbt.log"), home / "logs" / "bench-dbt.log")  # fmt: skip
     rounds = [_one_round(home, config, snapshot, threads, memory_limit) for _ in range(runs)]
     result: dict = {"snapshot_date": snapshot.isoformat(), "runs": runs, "rounds": rounds}

@@ -1,15 +1,18 @@
 {#- customer_features in several statements, each for a share of the customers: the var customer_buckets
-    (how many shares, default 1: one statement) and customer_bucket (this statement's share, 0-based).
+    or STRATIFY_CUSTOMER_BUCKETS (how many shares, default 1: one statement) and customer_bucket or
+    STRATIFY_CUSTOMER_BUCKET (this statement's share, 0-based; see snapshot_setting). The number of shares
+    is read at parse time too (it sets the model's incremental strategy), so every dbt run exports it
+    (StratifyResource.export_dbt_env): unchanged, it makes dbt re-parse nothing.
     Every per-customer step of the model holds 1/customer_buckets of the rows, so memory falls with it: at
     50M order lines one snapshot date ran out of a 3 GB DuckDB limit in one statement (medians, distinct
     counts and the CTEs several steps read are held in memory) and took 2 x 16 s in halves.
     Bucket 0 clears the dates it builds, later buckets append to them (see clear_snapshot_dates). -#}
 {% macro customer_buckets() -%}
-    {{ return(var('customer_buckets', 1) | int) }}
+    {{ return(snapshot_setting('customer_buckets', 'STRATIFY_CUSTOMER_BUCKETS', 1, at_parse=true) | int) }}
 {%- endmacro %}
 
 {% macro customer_bucket() -%}
-    {{ return(var('customer_bucket', 0) | int) }}
+    {{ return(snapshot_setting('customer_bucket', 'STRATIFY_CUSTOMER_BUCKET', 0) | int) }}
 {%- endmacro %}
 
 {#- A where clause keeping this statement's customers; nothing when there is one bucket. -#}
@@ -46,7 +49,7 @@
     {%- set existing = adapter.get_relation(database=this.database, schema=this.schema, identifier=this.identifier) -%}
     {%- if customer_buckets() > 1 and customer_bucket() == 0 and existing is not none -%}
     delete from {{ this }} where snapshot_date in (
-        {%- for day in ([var('snapshot_date')] + (var('earlier_snapshots', none) or [])) | unique -%}
+        {%- for day in ([required_snapshot_date()] + earlier_snapshot_dates()) | unique -%}
         cast('{{ day }}' as date){{ ', ' if not loop.last }}
         {%- endfor -%}
     )

@@ -9,11 +9,13 @@ from pipelines.resources import StratifyResource
 from pipelines.segment.training_features import (
     build_snapshots,
     clear_snapshots,
+    exported,
     missing_training_snapshots,
     run_buckets,
-    snapshot_vars,
+    snapshot_env,
 )
 from pipelines.transform import dbt_runs
+from pipelines.transform.dbt_cli import StratifyDbtCli
 from pipelines.transform.project import DBT_EXECUTABLE, dbt_project, translator
 
 SNAPSHOT_TAG = "tag:snapshot"
@@ -46,7 +48,7 @@ def dbt_load_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, stra
     backfill_policy=ONE_PER_RUN,
 )
 def dbt_snapshot_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, stratify: StratifyResource):
-    """Point-in-time marts for one snapshot partition; the partition sets the dbt snapshot_date var.
+    """Point-in-time marts for one snapshot partition; the partition sets the snapshot date (STRATIFY_SNAPSHOT_DATE).
 
     The earlier snapshots the segment stage trains on are built in the same statement when missing, up to
     `snapshots.dates_per_build` dates per statement; the rest first, in statements of their own. With
@@ -65,9 +67,9 @@ def dbt_snapshot_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, 
     if earlier:
         context.log.info(f"also building training snapshots {', '.join(map(str, earlier))}")
     run_buckets(dbt, stratify, [snapshot], range(buckets - 1), context.log.info)
-    args = ["build", "--vars", snapshot_vars(snapshot, earlier, buckets - 1, buckets)]
     try:
-        yield from dbt_runs.stream(context, dbt, args, stratify.config.warehouse)
+        with exported(snapshot_env(snapshot, earlier, buckets - 1, buckets)):
+            yield from dbt_runs.stream(context, dbt, ["build"], stratify.config.warehouse)
     except BaseException:  # a date holding only some shares must not pass for built (see run_buckets)
         if buckets > 1:
             clear_snapshots(stratify, [snapshot])
@@ -92,5 +94,5 @@ def dbt_publish_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, s
 
 defs = dg.Definitions(
     assets=[dbt_load_models, dbt_snapshot_models, dbt_publish_models],
-    resources={"dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)},
+    resources={"dbt": StratifyDbtCli(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)},
 )

@@ -5,7 +5,8 @@ queue's warehouse limit), but a BI tool or a `duckdb` shell opened on warehouse.
 That is transient, so the step is retried with doubling delays; any other dbt failure fails at once.
 Python steps need nothing of this: dagster-duckdb's connection already backs off on the same error.
 
-Each invocation also leaves its parse state behind for the next one (keep_parse_state).
+Each invocation also leaves its parse state behind for the next one (keep_parse_state), and the oldest
+invocation folders are deleted (prune_invocations).
 """
 
 import os
@@ -22,6 +23,7 @@ from pipelines.config import WarehouseConfig
 
 LOCK_HELD = "Conflicting lock is held"
 PARSE_STATE = "partial_parse.msgpack"
+KEEP_INVOCATIONS = 30
 
 
 def stream(
@@ -37,8 +39,10 @@ def stream(
         wait = warehouse.lock_retry_delay_seconds * 2**context.retry_number
         context.log.warning(f"warehouse.duckdb is held by another process; retrying in {wait:.0f} s")
         raise dg.RetryRequested(max_retries=warehouse.lock_retries, seconds_to_wait=wait) from exc
+    target = project_target(Path(dbt.project_dir))
     if "--vars" not in args:
-        keep_parse_state(Path(invocation.target_path), project_target(Path(dbt.project_dir)))
+        keep_parse_state(Path(invocation.target_path), target)
+    prune_invocations(target)
 
 
 def project_target(project_dir: Path) -> Path:
@@ -53,9 +57,10 @@ def keep_parse_state(invocation_target: Path, project_target: Path) -> bool:
     dagster-dbt gives each invocation a target folder of its own, seeded with the project's
     partial_parse.msgpack. dbt re-parses the whole project (about 2 s) when that file was written under
     another profile, as the one `make setup` writes is (the repo's default warehouse path, not
-    $STRATIFY_HOME's). Only invocations without --vars are kept: snapshot partitions' vars change from run
-    to run, and a state parsed with vars makes the next invocation without them re-parse too. The file is
-    swapped in whole (os.replace), so a concurrent reader copies the old one or the new one.
+    $STRATIFY_HOME's). Only invocations without --vars are kept: a state parsed with other vars makes the
+    next invocation re-parse everything. Snapshot builds pass their dates in environment variables instead
+    (training_features.snapshot_env), which make dbt re-parse only the few files that read them. The file
+    is swapped in whole (os.replace), so a concurrent reader copies the old one or the new one.
     """
     source = invocation_target / PARSE_STATE
     if not source.is_file():
@@ -64,3 +69,20 @@ def keep_parse_state(invocation_target: Path, project_target: Path) -> bool:
     shutil.copyfile(source, staged)
     os.replace(staged, project_target / PARSE_STATE)
     return True
+
+
+def prune_invocations(target: Path, keep: int = KEEP_INVOCATIONS) -> list[Path]:
+    """Delete all but the `keep` newest invocation folders under `target`; returns those deleted.
+
+    dagster-dbt gives every dbt invocation a folder of its own (manifest, run results, compiled SQL, log:
+    about 4 MB), and nothing removed them: three invocations a day pile up 4 GB a year. The newest stay for
+    reading what a recent run did. Only folders holding a dbt.log are touched, nothing else in `target`.
+    """
+    if not target.is_dir():
+        return []
+    folders = [p for p in target.iterdir() if p.is_dir() and (p / "dbt.log").is_file()]
+    folders.sort(key=lambda p: p.stat().st_mtime)
+    stale = folders[: max(len(folders) - keep, 0)]
+    for folder in stale:
+        shutil.rmtree(folder, ignore_errors=True)  # a folder another process removes first is fine
+    return stale

@@ -3,15 +3,18 @@
 import os
 import subprocess
 import sys
+from datetime import date
 
 import dagster as dg
+import duckdb
 import pytest
 import yaml
 
 from pipelines.definitions import defs
 from pipelines.demo.generator import DemoSpec, generate
 from pipelines.orchestration.runner import QUIET_LOGS
-from pipelines.transform.assets import dbt_load_models
+from pipelines.transform.assets import dbt_load_models, dbt_snapshot_models
+from pipelines.transform.dbt_runs import KEEP_INVOCATIONS, PARSE_STATE, prune_invocations
 from tests.conftest import REPO
 from tests.jobs import run_job
 
@@ -89,13 +92,48 @@ def _load_models_parse_log(targets) -> str:
     return "\n".join(line for line in lines if "pars" in line)
 
 
-def test_the_next_dbt_invocation_starts_from_this_ones_parse_state(loaded, monkeypatch):
-    """The parse state written under $STRATIFY_HOME's profile is kept, so the next invocation parses partially
-    instead of the whole project (the project's own state, from `make setup`, has another profile)."""
-    targets = loaded / "dbt-target"  # this test's own target folder, away from other test workers
-    targets.mkdir()
-    monkeypatch.setenv("DBT_TARGET_PATH", str(targets))
+def test_each_home_keeps_its_parse_state_and_the_next_invocation_parses_nothing(loaded):
+    """dbt's profile holds the warehouse path, so a parse state shared by homes (dbt_project/target) made the
+    next invocation re-parse the whole project; each home keeps its own in $STRATIFY_HOME/dbt-target."""
+    targets = loaded / "dbt-target"
+    (targets / "partial_parse.msgpack").unlink()  # the one the fixture's ingest left
     first = _load_models_parse_log(targets)
     assert "full parse" in first and (targets / "partial_parse.msgpack").is_file(), first
     second = _load_models_parse_log(targets)
-    assert "full parse" not in second and "unable to do partial parsing" not in second, second
+    assert "no changes found, skipping parsing" in second, second
+
+
+def test_snapshot_partitions_pass_their_dates_without_making_dbt_parse_again(home):
+    """The snapshot dates reach dbt as environment variables: with --vars every partition re-parsed the
+    whole project (3.3 s of a 6.4 s dbt run on the demo)."""
+    generate(DemoSpec(customers=40, days=70, seed=2), home / "landing")
+    run_job("ingest_job")
+    targets, job = home / "dbt-target", defs.resolve_job_def("snapshot_job")
+    for key in ("2025-10-01", "2025-11-01"):
+        before = set(targets.glob("dbt_snapshot_models-*"))
+        result = job.execute_in_process(
+            instance=dg.DagsterInstance.ephemeral(), run_config=QUIET_LOGS, partition_key=key,
+            asset_selection=list(dbt_snapshot_models.keys),
+        )  # fmt: skip
+        assert result.success
+        (invocation,) = set(targets.glob("dbt_snapshot_models-*")) - before
+        log = (invocation / "dbt.log").read_text().lower()
+        assert "no changes found, skipping parsing" in log, [line for line in log.splitlines() if "pars" in line]
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        built = {row[0] for row in con.execute("select distinct snapshot_date from marts.customer_features").fetchall()}
+    assert {date(2025, 10, 31), date(2025, 11, 30)} <= built
+    assert "STRATIFY_SNAPSHOT_DATE" not in os.environ  # set for the dbt run only, not for later steps
+
+
+def test_only_the_newest_invocation_folders_are_kept(tmp_path):
+    for n in range(KEEP_INVOCATIONS + 5):
+        folder = tmp_path / f"dbt_load_models-{n:04d}"
+        folder.mkdir()
+        (folder / "dbt.log").write_text("{}")
+        os.utime(folder, (1_000_000 + n, 1_000_000 + n))
+    (tmp_path / "notes").mkdir()  # not an invocation: no dbt.log
+    (tmp_path / PARSE_STATE).write_bytes(b"state")
+    deleted = prune_invocations(tmp_path)
+    assert sorted(p.name for p in deleted) == [f"dbt_load_models-{n:04d}" for n in range(5)]
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == [f"dbt_load_models-{n:04d}" for n in range(5, KEEP_INVOCATIONS + 5)] + ["notes", PARSE_STATE]
