@@ -1,6 +1,7 @@
 """A dbt step waits out a warehouse held by another process (a BI tool, a duckdb shell) instead of failing."""
 
 import os
+import shutil
 import subprocess
 import sys
 from datetime import date
@@ -56,10 +57,25 @@ def _dbt_load_while_held(home, seconds: float, until_refused: bool = False) -> d
         holder.wait()
 
 
+@pytest.fixture(scope="module")
+def ingested(tmp_path_factory):
+    """A small demo with two month ends (Oct and Nov 2025), ingested once for the module's tests."""
+    template = tmp_path_factory.mktemp("dbt_runs") / "home"
+    (template / "dagster").mkdir(parents=True)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("STRATIFY_HOME", str(template))
+        mp.setenv("STRATIFY_CONFIG", str(REPO / "stratify.yaml"))
+        mp.setenv("DAGSTER_HOME", str(template / "dagster"))
+        mp.setenv("STRATIFY_PII_SALT", "test-salt")
+        generate(DemoSpec(customers=40, days=70, seed=2), template / "landing")
+        run_job("ingest_job")
+    return template
+
+
 @pytest.fixture
-def loaded(home, monkeypatch):
-    generate(DemoSpec(customers=40, days=40, seed=2), home / "landing")
-    run_job("ingest_job")
+def loaded(home, ingested):
+    """This test's own copy of the ingested home; dbt's artifacts and parse state stay with the template."""
+    shutil.copytree(ingested, home, dirs_exist_ok=True, ignore=shutil.ignore_patterns("dbt-target"))
     return home
 
 
@@ -96,19 +112,18 @@ def test_each_home_keeps_its_parse_state_and_the_next_invocation_parses_nothing(
     """dbt's profile holds the warehouse path, so a parse state shared by homes (dbt_project/target) made the
     next invocation re-parse the whole project; each home keeps its own in $STRATIFY_HOME/dbt-target."""
     targets = loaded / "dbt-target"
-    (targets / "partial_parse.msgpack").unlink()  # the one the fixture's ingest left
-    first = _load_models_parse_log(targets)
+    first = _load_models_parse_log(targets)  # the copied home has no parse state
     assert "full parse" in first and (targets / "partial_parse.msgpack").is_file(), first
     second = _load_models_parse_log(targets)
     assert "no changes found, skipping parsing" in second, second
 
 
-def test_snapshot_partitions_pass_their_dates_without_making_dbt_parse_again(home):
+def test_snapshot_partitions_pass_their_dates_without_making_dbt_parse_again(loaded):
     """The snapshot dates reach dbt as environment variables: with --vars every partition re-parsed the
     whole project (3.3 s of a 6.4 s dbt run on the demo)."""
-    generate(DemoSpec(customers=40, days=70, seed=2), home / "landing")
-    run_job("ingest_job")
-    targets, job = home / "dbt-target", defs.resolve_job_def("snapshot_job")
+    home, job = loaded, defs.resolve_job_def("snapshot_job")
+    targets = home / "dbt-target"
+    _load_models_parse_log(targets)  # the copied home's first invocation parses everything (asserted above)
     for key in ("2025-10-01", "2025-11-01"):
         before = set(targets.glob("dbt_snapshot_models-*"))
         result = job.execute_in_process(
