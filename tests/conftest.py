@@ -19,6 +19,13 @@ prepare_manifest()
 REPO = Path(__file__).resolve().parent.parent
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Files holding slow tests first. `make test` hands whole files to its workers (--dist loadfile) in
+    collection order, so a long file collected late ran alone at the end while the other worker idled."""
+    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow_files)  # stable: each file's tests stay together, in order
+
+
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fresh STRATIFY_HOME (and Dagster instance) for one test."""

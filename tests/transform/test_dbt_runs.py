@@ -19,6 +19,8 @@ from pipelines.transform.dbt_runs import KEEP_INVOCATIONS, PARSE_STATE, prune_in
 from tests.conftest import REPO
 from tests.jobs import run_job
 
+pytestmark = pytest.mark.slow
+
 HOLD = """
 import sys, time, duckdb
 from pathlib import Path
