@@ -32,13 +32,13 @@ def dbt_command(home: Path, *verb: str) -> list[str]:
     ]  # fmt: skip
 
 
-def dbt_env(home: Path, config: Path, snapshot: date, bucket: int = 0, buckets: int = 1) -> dict[str, str]:
+def dbt_env(home: Path, config: Path, snapshot: date, bucket: int = 0) -> dict[str, str]:
     """The environment the pipeline's dbt steps get for `snapshot`, taken from the pipeline's own code."""
     from pipelines.resources import StratifyResource
     from pipelines.segment.training_features import snapshot_env
 
     StratifyResource(home=str(home), config_file=str(config)).export_dbt_env()
-    return {**os.environ, **snapshot_env(snapshot, [], bucket, buckets)}
+    return {**os.environ, **snapshot_env(snapshot, [], bucket)}
 
 
 def _model_seconds(home: Path) -> float:
@@ -56,7 +56,7 @@ def _stratify_round(home: Path, config: Path, snapshot: date) -> dict:
     found = {"wall_s": 0.0, "compute_s": 0.0, "peak_rss": 0}
     for bucket in range(buckets):
         cmd = dbt_command(home, "run", "--select", "customer_features", "--quiet")
-        m = check(run_measured(cmd, dbt_env(home, config, snapshot, bucket, buckets), home, dbt_log), dbt_log)
+        m = check(run_measured(cmd, dbt_env(home, config, snapshot, bucket), home, dbt_log), dbt_log)
         found["wall_s"] += m.wall_s
         found["compute_s"] += _model_seconds(home)
         found["peak_rss"] = max(found["peak_rss"], m.peak_rss)

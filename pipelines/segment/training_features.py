@@ -2,8 +2,8 @@
 
 The churn and value models train on snapshots whose future is known. The snapshot's own dbt build adds
 the ones not built yet (STRATIFY_EARLIER_SNAPSHOTS, see snapshot_env), so one statement writes them all,
-exactly the rows their partitions would hold (the model is incremental by snapshot_date, delete+insert) and the
-feature SQL exists once, in dbt. The segment asset builds any still missing itself (for example when it is
+exactly the rows their partitions would hold (the model is incremental by snapshot_date, delete+insert)
+and the feature SQL exists once, in dbt. The segment asset builds any still missing itself (for example when it is
 materialized alone after the training horizons changed).
 """
 
@@ -30,9 +30,10 @@ def missing_training_snapshots(con: duckdb.DuckDBPyConnection, snapshot: date, c
     return history.missing_snapshots(con, [day for dates in plan.values() for day in dates])
 
 
-def snapshot_env(snapshot: date, earlier: list[date], bucket: int = 0, buckets: int = 1) -> dict[str, str]:
+def snapshot_env(snapshot: date, earlier: list[date], bucket: int = 0) -> dict[str, str]:
     """The environment that builds `snapshot` and the `earlier` ones in one run of customer_features (for
-    customer share `bucket` of `buckets`; dbt_project/macros/snapshot_date.sql reads it).
+    customer share `bucket`; dbt_project/macros/snapshot_date.sql reads it). The number of shares comes
+    from the config through StratifyResource.export_dbt_env, for every dbt run alike.
 
     Environment variables, not dbt --vars: dbt re-parses the whole project whenever --vars change (3.3 s
     of a 6.4 s dbt run on the demo, once per partition), but only the files reading a changed variable.
@@ -41,7 +42,6 @@ def snapshot_env(snapshot: date, earlier: list[date], bucket: int = 0, buckets: 
         "STRATIFY_SNAPSHOT_DATE": snapshot.isoformat(),
         "STRATIFY_EARLIER_SNAPSHOTS": ",".join(d.isoformat() for d in earlier),
         "STRATIFY_CUSTOMER_BUCKET": str(bucket),
-        "STRATIFY_CUSTOMER_BUCKETS": str(buckets),
     }
 
 
@@ -76,7 +76,7 @@ def run_buckets(
             stratify.export_dbt_env()
             share = f" (customer share {bucket + 1} of {total})" if total > 1 else ""
             log(f"building marts.customer_features for {', '.join(map(str, dates))}{share} with dbt")
-            with exported(snapshot_env(dates[0], dates[1:], bucket, total)):
+            with exported(snapshot_env(dates[0], dates[1:], bucket)):
                 args = ["run", "--select", "customer_features", "--quiet"]
                 invocation = dbt.cli(args, manifest=dbt_project.manifest_path)
             invocation.wait()

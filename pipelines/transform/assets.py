@@ -68,7 +68,7 @@ def dbt_snapshot_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, 
         context.log.info(f"also building training snapshots {', '.join(map(str, earlier))}")
     run_buckets(dbt, stratify, [snapshot], range(buckets - 1), context.log.info)
     try:
-        with exported(snapshot_env(snapshot, earlier, buckets - 1, buckets)):
+        with exported(snapshot_env(snapshot, earlier, buckets - 1)):
             yield from dbt_runs.stream(context, dbt, ["build"], stratify.config.warehouse)
     except BaseException:  # a date holding only some shares must not pass for built (see run_buckets)
         if buckets > 1:

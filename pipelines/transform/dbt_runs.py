@@ -40,8 +40,7 @@ def stream(
         context.log.warning(f"warehouse.duckdb is held by another process; retrying in {wait:.0f} s")
         raise dg.RetryRequested(max_retries=warehouse.lock_retries, seconds_to_wait=wait) from exc
     target = project_target(Path(dbt.project_dir))
-    if "--vars" not in args:
-        keep_parse_state(Path(invocation.target_path), target)
+    keep_parse_state(Path(invocation.target_path), target)
     prune_invocations(target)
 
 
@@ -57,10 +56,10 @@ def keep_parse_state(invocation_target: Path, project_target: Path) -> bool:
     dagster-dbt gives each invocation a target folder of its own, seeded with the project's
     partial_parse.msgpack. dbt re-parses the whole project (about 2 s) when that file was written under
     another profile, as the one `make setup` writes is (the repo's default warehouse path, not
-    $STRATIFY_HOME's). Only invocations without --vars are kept: a state parsed with other vars makes the
-    next invocation re-parse everything. Snapshot builds pass their dates in environment variables instead
-    (training_features.snapshot_env), which make dbt re-parse only the few files that read them. The file
-    is swapped in whole (os.replace), so a concurrent reader copies the old one or the new one.
+    $STRATIFY_HOME's). No step passes --vars: a state parsed with other vars makes the next invocation
+    re-parse everything, so snapshot builds pass their dates in environment variables that dbt reads only
+    when a node runs (training_features.snapshot_env). The file is swapped in whole (os.replace), so a
+    concurrent reader copies the old one or the new one.
     """
     source = invocation_target / PARSE_STATE
     if not source.is_file():

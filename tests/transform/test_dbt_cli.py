@@ -21,7 +21,7 @@ def test_our_dbt_version_is_what_dbt_reports_and_no_dbt_is_started(monkeypatch):
     def no_subprocess(*args, **kwargs):
         raise AssertionError(f"started {args}")
 
-    monkeypatch.setattr("dagster_dbt.core.resource.check_output", no_subprocess)
+    monkeypatch.setattr(subprocess, "Popen", no_subprocess)  # under check_output, run and every other way
     assert StratifyDbtCli(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)._cli_version == reported
 
 
