@@ -81,7 +81,7 @@ class SnapshotConfig(_Strict):
         ge=1,
         description=(
             "Snapshot dates one customer_features statement builds: a partition and the earlier snapshots its "
-            "models train on (up to 4 more). Fewer need less memory (DuckDB keeps medians and distinct counts "
+            "models train on (up to 4 more). Fewer need less memory (DuckDB keeps distinct counts "
             "in memory instead of spilling them); each extra statement costs a dbt start-up, about 7 s."
         ),
     )

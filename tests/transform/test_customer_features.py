@@ -22,6 +22,23 @@ SHARES = ["return_rate", "discount_share", *[f"spend_share_{c}" for c in CHANNEL
 
 
 _run = run_job
+# June's sales returned under their own receipt ids in July: at 2025-06-30, a training snapshot the September
+# partition builds in its statement (whose latest date is 2025-09-30), these orders have only their June lines.
+LATE_RETURN_AT = "2025-07-05 12:00:00"
+PART_KNOWN_AT = date(2025, 6, 30)
+
+
+def _add_late_returns(landing: Path) -> None:
+    """Returns under the sale's receipt id, days later: orders with lines on two days, whose net at a snapshot
+    between the days counts the first day's lines only (the demo books every return as an order of its own)."""
+    path = landing / "pos" / "pos_2025-06.csv"
+    lines = pd.read_csv(path, dtype=str, keep_default_na=False)
+    members = lines[lines["loyalty_id"] != ""]
+    returns = members.groupby("receipt_id").head(1).head(20).copy()
+    last_line = members.groupby("receipt_id")["line_no"].apply(lambda n: n.astype(int).max())
+    returns["line_no"] = returns["receipt_id"].map(last_line + 1).astype(str)
+    returns = returns.assign(sold_at=LATE_RETURN_AT, qty="-1", discount="0", is_return="1")
+    returns.to_csv(path, mode="a", header=False, index=False)
 
 
 def _ranked_first(frame: pd.DataFrame, by: list[str], ascending: list[bool]) -> pd.DataFrame:
@@ -43,6 +60,11 @@ def _expected(lines: pd.DataFrame, snapshot: date) -> pd.DataFrame:
     )
     out = pd.DataFrame(index=pd.Index(sorted(orders["customer_key"].unique()), name="customer_key"))
 
+    out["first_order_date"] = orders.groupby("customer_key")["order_date"].min()
+    out["last_order_date"] = orders.groupby("customer_key")["order_date"].max()
+    in_year = orders[orders["order_date"] >= snap - pd.Timedelta(days=364)].groupby("customer_key")
+    out["frequency_365d"] = in_year.size().reindex(out.index, fill_value=0)
+    out["monetary_365d"] = in_year["net"].sum().reindex(out.index, fill_value=0.0)
     recent = orders[orders["order_date"] >= snap - pd.Timedelta(days=89)].groupby("customer_key")
     out["orders_90d"] = recent.size().reindex(out.index, fill_value=0)
     out["monetary_90d"] = recent["net"].sum().reindex(out.index, fill_value=0.0)
@@ -106,9 +128,9 @@ def _expected_profiles(identity: pd.DataFrame, crm: pd.DataFrame, snapshot: date
 def _compare(got: pd.DataFrame, want: pd.DataFrame, snapshot: date) -> None:
     assert sorted(got.index) == sorted(want.index), f"{snapshot}: different customers"
     got = got.loc[want.index]
-    for column in ["orders_90d", "distinct_channels"]:
+    for column in ["first_order_date", "last_order_date", "frequency_365d", "orders_90d", "distinct_channels"]:
         assert (got[column] == want[column]).all(), f"{snapshot}: {column}"
-    for column in ["monetary_90d"]:
+    for column in ["monetary_365d", "monetary_90d"]:
         np.testing.assert_allclose(got[column].astype(float), want[column], atol=0.01, err_msg=column)
     # SQL rounds each line's base amounts to 1/10000; pandas keeps floats.
     for column in [*SHARES, "mean_days_between_orders", "median_days_between_orders"]:
@@ -124,6 +146,7 @@ def _compare(got: pd.DataFrame, want: pd.DataFrame, snapshot: date) -> None:
 @pytest.mark.slow
 def test_snapshots_equal_an_independent_computation_and_use_no_later_order(home):
     generate(DemoSpec(customers=300, days=300, seed=3), home / "landing")
+    _add_late_returns(home / "landing")
     _run("ingest_job")
     september, october = SNAPSHOTS
     _run("snapshot_job", september)  # its two training snapshots (in the data's range) in the partition's statement
@@ -151,9 +174,13 @@ def test_snapshots_equal_an_independent_computation_and_use_no_later_order(home)
 
     # Every snapshot is built with later orders already loaded, so equality below proves they were ignored.
     assert (lines["order_date"] > pd.Timestamp(max(SNAPSHOTS.values()))).sum() > 100
+    # Orders with lines on both sides of a snapshot built with later dates in one statement.
+    days = lines.groupby(["customer_key", "channel", "order_id"])["order_date"].agg(["min", "max"])
+    part_known = pd.Timestamp(PART_KNOWN_AT)
+    assert ((days["min"] <= part_known) & (days["max"] > part_known)).sum() >= 10
     # The partitions, plus the earlier snapshots the segment stage built with the same model to train on.
     built = set(features["snapshot_date"].dt.date)
-    assert set(SNAPSHOTS.values()) < built and len(built) == 6
+    assert set(SNAPSHOTS.values()) | {PART_KNOWN_AT} < built and len(built) == 6
     for snapshot in sorted(built):
         got = features[features["snapshot_date"] == pd.Timestamp(snapshot)].set_index("customer_key")
         assert (got["last_order_date"] <= pd.Timestamp(snapshot)).all()
