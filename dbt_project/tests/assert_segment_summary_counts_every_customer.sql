@@ -3,12 +3,15 @@
 {{ config(meta={'dagster': {'ref': {'name': 'segment_summary'}}}) }}
 with
 
+-- The snapshot being published only (macros/published_snapshot.sql); every snapshot when run by hand.
 summary as (
     select * from {{ ref('segment_summary') }}
+    where true {{ and_published_snapshot('snapshot_date') }}
 ),
 
 history as (
     select * from {{ ref('customer_tier_history') }}
+    where true {{ and_published_snapshot('snapshot_date') }}
 ),
 
 customers_per_snapshot as (

@@ -2,8 +2,10 @@
 -- unless the revenue total is 0 (then they are all empty).
 with
 
+-- The snapshot being published only (macros/published_snapshot.sql); every snapshot when run by hand.
 summary as (
     select * from {{ ref('segment_summary') }}
+    where true {{ and_published_snapshot('snapshot_date') }}
 ),
 
 totals as (

@@ -4,9 +4,11 @@
 {{ config(meta={'dagster': {'ref': {'name': 'tier_migration'}}}) }}
 with
 
+-- The pair ending on the snapshot being published only (macros/published_snapshot.sql); every pair when run
+-- by hand.
 migration as (
     select * from {{ ref('tier_migration') }}
-    where segmentation = 'tier'
+    where segmentation = 'tier' {{ and_published_snapshot('snapshot_date') }}
 ),
 
 segments as (
@@ -14,10 +16,14 @@ segments as (
 ),
 
 snapshot_pairs as (
-    select
-        lag(snapshot_date) over (order by snapshot_date) as previous_snapshot_date,
-        snapshot_date
-    from (select distinct snapshot_date from segments) as snapshots
+    select *
+    from (
+        select
+            lag(snapshot_date) over (order by snapshot_date) as previous_snapshot_date,
+            snapshot_date
+        from (select distinct snapshot_date from segments) as snapshots
+    ) as pairs
+    where true {{ and_published_snapshot('snapshot_date') }}
 ),
 
 still_present as (

@@ -87,9 +87,12 @@ def dbt_snapshot_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, 
     backfill_policy=ONE_PER_RUN,
 )
 def dbt_publish_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, stratify: StratifyResource):
-    """Published shapes (views over every snapshot) and the key map; partitioned only to run in snapshot_job."""
+    """Published shapes (views over every snapshot) and the key map, partitioned to run in snapshot_job. The
+    partition's date reaches dbt (STRATIFY_SNAPSHOT_DATE) so that the views' tests look at this snapshot
+    only (macros/published_snapshot.sql) instead of growing with history."""
     stratify.export_dbt_env()
-    yield from dbt_runs.stream(context, dbt, ["build"], stratify.config.warehouse)
+    with exported(snapshot_env(snapshot_date_of(context.partition_key), [], 0)):
+        yield from dbt_runs.stream(context, dbt, ["build"], stratify.config.warehouse)
 
 
 defs = dg.Definitions(

@@ -95,3 +95,13 @@ def test_published_tables_hold_no_pii_nor_warehouse_identifier(published):
         for kind, pattern in LOOKS_LIKE_PII.items():
             hits = [v for v in values if pattern.search(v)]
             assert not hits, f"{name} holds what looks like {kind}: {hits[:3]}"
+
+
+def test_each_publish_step_tests_its_own_snapshot_only(published):
+    """The publish step hands dbt its partition's date, so the published views' tests filter on it."""
+    runs = sorted((published / "dbt-target").glob("dbt_publish_models-*"), key=lambda p: p.stat().st_mtime)
+    assert len(runs) == len(SNAPSHOT_PARTITIONS)
+    for run, snapshot in zip(runs, ["2025-11-30", "2025-12-31"], strict=True):
+        compiled = [p.read_text() for p in (run / "compiled").rglob("*.sql")]
+        migration = [sql for sql in compiled if "tier_migration" in sql and "dbt_subquery" in sql]
+        assert migration and all(f"snapshot_date = cast('{snapshot}' as date)" in sql for sql in migration)
