@@ -8,8 +8,8 @@
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where', '') -%}
     {%- if where and '__published_snapshot__' in where -%}
-        {%- set snapshot = snapshot_setting('snapshot_date', 'STRATIFY_SNAPSHOT_DATE') -%}
-        {%- set where = none if snapshot is none else where | replace('__published_snapshot__', "cast('" ~ snapshot ~ "' as date)") -%}
+        {%- set snapshot = published_snapshot() -%}
+        {%- set where = none if snapshot is none else where | replace('__published_snapshot__', snapshot) -%}
     {%- endif -%}
     {%- if where -%}
         {%- do return('(select * from ' ~ relation ~ ' where ' ~ where ~ ') dbt_subquery') -%}
@@ -19,6 +19,12 @@
 
 {#- The same filter for a singular test's SQL: `and snapshot_date = <the snapshot published>`, or nothing. -#}
 {% macro and_published_snapshot(column) -%}
-    {%- set snapshot = snapshot_setting('snapshot_date', 'STRATIFY_SNAPSHOT_DATE') -%}
-    {%- if snapshot is not none %} and {{ column }} = cast('{{ snapshot }}' as date){% endif -%}
+    {%- set snapshot = published_snapshot() -%}
+    {%- if snapshot is not none %} and {{ column }} = {{ snapshot }}{% endif -%}
+{%- endmacro %}
+
+{#- The snapshot being published as a SQL date literal, or none when no snapshot date is set. -#}
+{% macro published_snapshot() -%}
+    {%- set day = snapshot_setting('snapshot_date', 'STRATIFY_SNAPSHOT_DATE') -%}
+    {{ return(none if day is none else "cast('" ~ day ~ "' as date)") }}
 {%- endmacro %}

@@ -3,8 +3,8 @@
 The churn and value models train on snapshots whose future is known. The snapshot's own dbt build adds
 the ones not built yet (STRATIFY_EARLIER_SNAPSHOTS, see snapshot_env), so one statement writes them all,
 exactly the rows their partitions would hold (the model is incremental by snapshot_date, delete+insert)
-and the feature SQL exists once, in dbt. The segment asset builds any still missing itself (for example when it is
-materialized alone after the training horizons changed).
+and the feature SQL exists once, in dbt. The segment asset builds any still missing itself (for example
+when it is materialized alone after the training horizons changed).
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ import pytest
 
 from pipelines.definitions import defs
 from pipelines.demo.generator import DemoSpec, generate
+from pipelines.orchestration.partitions import snapshot_date_of
 from pipelines.orchestration.runner import QUIET_LOGS
 from pipelines.publish.atomic import PUBLISHED_TABLES
 
@@ -101,7 +102,8 @@ def test_each_publish_step_tests_its_own_snapshot_only(published):
     """The publish step hands dbt its partition's date, so the published views' tests filter on it."""
     runs = sorted((published / "dbt-target").glob("dbt_publish_models-*"), key=lambda p: p.stat().st_mtime)
     assert len(runs) == len(SNAPSHOT_PARTITIONS)
-    for run, snapshot in zip(runs, ["2025-11-30", "2025-12-31"], strict=True):
+    for run, partition in zip(runs, SNAPSHOT_PARTITIONS, strict=True):
+        snapshot = snapshot_date_of(partition).isoformat()
         compiled = [p.read_text() for p in (run / "compiled").rglob("*.sql")]
         migration = [sql for sql in compiled if "tier_migration" in sql and "dbt_subquery" in sql]
         assert migration and all(f"snapshot_date = cast('{snapshot}' as date)" in sql for sql in migration)

@@ -86,7 +86,7 @@ orders as {{ materialized_cte() }} (
 -- Orders with lines on more than one day (a return under the sale's order id): their net depends on the
 -- snapshot. Rare, so only these are added up per snapshot.
 multi_day_orders as (
-    select customer_key, channel, order_id, ordered_at_utc, order_date, last_line_date
+    select customer_key, channel, order_id, order_date, last_line_date
     from orders
     where order_date < last_line_date
 ),
