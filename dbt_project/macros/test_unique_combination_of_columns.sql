@@ -1,7 +1,52 @@
-{#- Generic test: the combination of columns is unique (dbt_utils is not installable offline). -#}
-{% test unique_combination_of_columns(model, combination_of_columns) %}
-    select {{ combination_of_columns | join(', ') }}, count(*) as n_rows
+{#- Generic test: the combination of columns is unique (dbt_utils is not installable offline).
+
+    `latest_by` (optional) names a column an incremental model stamps with its run's time (_converted_at,
+    _added_at): the test then groups only the keys that the latest run wrote, against every row of the table,
+    instead of grouping the whole table each run (at 10M order lines the three intermediate models' tests took
+    4-5 s of a daily run that adds 17k lines). Any duplicate the latest run made holds a row of its keys, so it
+    is found; a duplicate that an earlier run made was found by that run's test, whose failure stopped that
+    run: it is not grouped again, so the model must be repaired (a full refresh) before runs go on
+    (docs/operating.md). When every row carries the same stamp (a first or full build) the whole table is
+    grouped, as without `latest_by`, in the second branch below (the first then finds no keys). -#}
+{% test unique_combination_of_columns(model, combination_of_columns, latest_by=none) %}
+    {%- set columns = combination_of_columns | join(', ') %}
+    {%- if latest_by is none %}
+    select {{ columns }}, count(*) as n_rows
     from {{ model }}
-    group by {{ combination_of_columns | join(', ') }}
+    group by {{ columns }}
     having count(*) > 1
+    {%- else %}
+    {#- The model is read in each branch rather than once in a CTE: DuckDB materialized such a CTE for its
+        consumers, which cost 0.8 s of 3.9 s on a full build of 10M lines. #}
+    {%- set lines = '(select ' ~ columns ~ ', ' ~ latest_by ~ ' as stamp from ' ~ model ~ ')' %}
+    with
+
+    stamps as (
+        select max(stamp) as latest, min(stamp) < max(stamp) as is_incremental from {{ lines }} as lines
+    ),
+
+    written_last as (
+        select distinct {{ columns }} from {{ lines }} as lines
+        where stamp = (select latest from stamps) and (select is_incremental from stamps)
+    ),
+
+    keys_written_last as (
+        select {{ columns }} from {{ lines }} as lines
+        where exists (
+            select 1 from written_last
+            where {% for column in combination_of_columns -%}
+                written_last.{{ column }} is not distinct from lines.{{ column }}
+                {%- if not loop.last %} and {% endif %}
+            {%- endfor %}
+        )
+    ),
+
+    every_key as (
+        select {{ columns }} from {{ lines }} as lines where not coalesce((select is_incremental from stamps), false)
+    )
+
+    select {{ columns }}, count(*) as n_rows from keys_written_last group by {{ columns }} having count(*) > 1
+    union all
+    select {{ columns }}, count(*) as n_rows from every_key group by {{ columns }} having count(*) > 1
+    {%- endif %}
 {% endtest %}

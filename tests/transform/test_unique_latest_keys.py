@@ -1,0 +1,61 @@
+"""The uniqueness test of an incremental model looks at the keys its latest run wrote, against every row
+(macros/test_unique_combination_of_columns.sql, `latest_by`), and at the whole table after a full build."""
+
+import os
+import subprocess
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.transform.project import DBT_DIR, DBT_EXECUTABLE
+
+TEST = "unique_combination_of_columns_int_orders__unified_channel__order_id__line_number"
+FIRST, LATEST = datetime(2026, 1, 1, 6), datetime(2026, 1, 2, 6)
+
+
+def _warehouse(path: Path, lines: list[tuple[str, int | None, datetime]]) -> Path:
+    """int_orders__unified holding only the given (order_id, line_number, _converted_at) lines."""
+    with duckdb.connect(str(path)) as con:
+        con.execute("CREATE SCHEMA intermediate")
+        con.execute(
+            "CREATE TABLE intermediate.int_orders__unified (channel VARCHAR, order_id VARCHAR, line_number INTEGER,"
+            " ordered_at_utc TIMESTAMP, order_date DATE, net_amount_base DOUBLE, _converted_at TIMESTAMP)"
+        )
+        con.executemany(
+            "INSERT INTO intermediate.int_orders__unified VALUES ('pos', ?, ?, ?, ?, 1.0, ?)",
+            [(order, line, at, at.date(), at) for order, line, at in lines],
+        )
+    return path
+
+
+def _unique_test(warehouse: Path) -> str:
+    """dbt's verdict on the model's uniqueness test: PASS or FAIL."""
+    env = {**os.environ, "STRATIFY_WAREHOUSE_PATH": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    cmd = [DBT_EXECUTABLE, "test", "--select", "test_name:unique_combination_of_columns,int_orders__unified"]
+    cmd += ["--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR)]
+    cmd += ["--target-path", str(warehouse.parent / "dbt_target")]
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+    verdicts = [v for v in ("PASS", "FAIL") if f"{v} {TEST}" in done.stdout or f"{v} 1 {TEST}" in done.stdout]
+    assert len(verdicts) == 1, done.stdout[-3000:]
+    return verdicts[0]
+
+
+OLD = [("A1", 1, FIRST), ("A1", 2, FIRST), ("A2", 1, FIRST), ("A3", None, FIRST)]
+
+
+@pytest.mark.parametrize(
+    ("lines", "verdict"),
+    [
+        pytest.param(OLD + [("B1", 1, LATEST)], "PASS", id="latest run adds new keys"),
+        pytest.param(OLD + [("B1", 1, LATEST), ("A2", 1, LATEST)], "FAIL", id="latest run repeats an old key"),
+        pytest.param(OLD + [("A3", None, LATEST)], "FAIL", id="latest run repeats an old key with a null"),
+        pytest.param(OLD + [("B1", 1, LATEST), ("B1", 1, LATEST)], "FAIL", id="latest run repeats its own key"),
+        pytest.param([*OLD, ("A1", 2, FIRST)], "FAIL", id="one full build holds a repeated key"),
+        # Found by the run that wrote it; a later run with other keys does not group the whole table again.
+        pytest.param([*OLD, ("A1", 2, FIRST), ("B1", 1, LATEST)], "PASS", id="an earlier run's repeat"),
+    ],
+)
+def test_uniqueness_is_judged_on_the_keys_the_latest_run_wrote(tmp_path, lines, verdict):
+    assert _unique_test(_warehouse(tmp_path / "warehouse.duckdb", lines)) == verdict
