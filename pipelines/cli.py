@@ -119,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--rebuild",
         action="store_true",
-        help="build every snapshot, even those up to date (nothing on or before them loaded since they were built)",
+        help="build the load models and every snapshot, even when up to date (nothing loaded since they were built)",
     )
     run.set_defaults(func=cmd_run)
     status = sub.add_parser("status", help="health summary: loads, quarantine, snapshots, failed checks, drift")

@@ -6,10 +6,13 @@ from pipelines.definitions import defs
 from pipelines.orchestration.runner import QUIET_LOGS
 
 
-def run_job(name: str, partition_key: str | None = None) -> dg.ExecuteInProcessResult:
-    """Execute a job on a throw-away instance; fail the test if it failed or a blocking ERROR check failed."""
+def run_job(
+    name: str, partition_key: str | None = None, instance: dg.DagsterInstance | None = None
+) -> dg.ExecuteInProcessResult:
+    """Execute a job on `instance` (default a throw-away one); fail the test if it failed or a blocking ERROR
+    check failed."""
     result = defs.resolve_job_def(name).execute_in_process(
-        instance=dg.DagsterInstance.ephemeral(),
+        instance=instance or dg.DagsterInstance.ephemeral(),
         run_config=QUIET_LOGS,
         partition_key=partition_key,
         raise_on_error=False,

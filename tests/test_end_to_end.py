@@ -171,6 +171,7 @@ def test_a_run_with_nothing_new_skips_up_to_date_snapshots(run):
     published = (home / "publish" / "tiers.duckdb").stat().st_mtime_ns
     done = _stratify(env, "run", "--snapshots", "2025-04-30:2025-06-30")
     assert "Snapshots built: none" in done.stdout
+    assert "load models up to date (no rows loaded since their last build): dbt not run" in done.stdout
     assert "Up to date, not rebuilt: 2025-04-30, 2025-05-31, 2025-06-30" in done.stdout
     assert (home / "publish" / "tiers.duckdb").stat().st_mtime_ns == published  # not even republished
 

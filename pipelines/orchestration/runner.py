@@ -14,6 +14,8 @@ import dagster as dg
 from pipelines.orchestration.partitions import latest_partition_keys, partition_keys_between, snapshot_date_of
 from pipelines.orchestration.up_to_date import fingerprint, record_build, why_rebuild
 from pipelines.resources import StratifyResource, config_path
+from pipelines.transform.assets import dbt_load_models
+from pipelines.transform.load_builds import REBUILD_TAG
 
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 SHOWN_METADATA = (
@@ -55,7 +57,8 @@ def _execute(
     partition_key: str | None,
     outcome: RunOutcome,
     log: TextIO,
-) -> None:
+    tags: dict[str, str] | None = None,
+) -> dg.ExecuteInProcessResult:
     started = time.monotonic()
     label = job.name + (f" [snapshot {snapshot_date_of(partition_key)}]" if partition_key else "")
     say(f"==> {label}")
@@ -69,6 +72,7 @@ def _execute(
             tags={
                 "stratify/entry": "cli",
                 **({"stratify/snapshot_date": str(snapshot_date_of(partition_key))} if partition_key else {}),
+                **(tags or {}),
             },
         )
     for event in result.get_asset_materialization_events():
@@ -96,6 +100,7 @@ def _execute(
     if not result.success and not outcome.failures:
         outcome.failures.append(f"{label} did not succeed")
     say(f"    done in {time.monotonic() - started:.1f}s")
+    return result
 
 
 def data_until(stratify: StratifyResource) -> date | None:
@@ -115,9 +120,14 @@ def run_pipeline(
 ) -> RunOutcome:
     """Ingest and transform once, then build each snapshot in order so drift has its predecessor."""
     outcome = RunOutcome()
-    _execute(defs.resolve_job_def("ingest_job"), instance, say, None, outcome, log)
+    # Load models with nothing loaded since their last build are not rebuilt, unless asked (load_builds.py).
+    tags = {REBUILD_TAG: "true"} if rebuild else {}
+    ingest = _execute(defs.resolve_job_def("ingest_job"), instance, say, None, outcome, log, tags)
     if not outcome.ok:
         return outcome
+    built = {e.asset_key for e in ingest.get_asset_materialization_events()}
+    if not built & dbt_load_models.keys:
+        say("    load models up to date (no rows loaded since their last build): dbt not run")
     if snapshots:
         keys = partition_keys_between(*snapshots)
     else:

@@ -5,7 +5,8 @@ import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from pipelines.orchestration.partitions import ONE_PER_RUN, snapshot_date_of, snapshot_partitions
-from pipelines.resources import StratifyResource
+from pipelines.orchestration.up_to_date import fingerprint
+from pipelines.resources import StratifyResource, config_path
 from pipelines.segment.training_features import (
     build_snapshots,
     clear_snapshots,
@@ -14,7 +15,7 @@ from pipelines.segment.training_features import (
     run_buckets,
     snapshot_env,
 )
-from pipelines.transform import dbt_runs
+from pipelines.transform import dbt_runs, load_builds
 from pipelines.transform.dbt_cli import StratifyDbtCli
 from pipelines.transform.project import DBT_EXECUTABLE, dbt_project, translator
 
@@ -31,9 +32,19 @@ PUBLISH_TAG = "tag:publish"
     pool="warehouse",
 )
 def dbt_load_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, stratify: StratifyResource):
-    """Staging and intermediate models, rebuilt after each load."""
+    """Staging and intermediate models, rebuilt after each load that accepted rows (load_builds.py)."""
     stratify.export_dbt_env()
+    stamp = fingerprint(config_path())
+    if load_builds.may_skip(context.run):
+        with stratify.warehouse() as con:
+            reason = load_builds.why_build(con, context.instance, stamp)
+        if reason is None:
+            context.log.info("load models up to date (no rows loaded since their last build): dbt not run")
+            return
+        context.log.info(f"building the load models: {reason}")
     yield from dbt_runs.stream(context, dbt, ["build"], stratify.config.warehouse)
+    with stratify.warehouse() as con:
+        load_builds.record_load_build(con, stamp, context.run.run_id)
 
 
 @dbt_assets(

@@ -1,24 +1,29 @@
 """int_orders__unified and the order totals built from it are incremental: loading one more month
 converts only the new lines and re-adds only the days they touch, and the result equals building
-everything at once."""
+everything at once; a run that loads nothing new does not rebuild them."""
 
 import shutil
 
+import dagster as dg
 import duckdb
 import pandas as pd
 import pytest
 
 from pipelines.demo.generator import DemoSpec, generate
+from pipelines.transform.assets import dbt_load_models
 from tests.jobs import run_job
 
 pytestmark = pytest.mark.slow
 SPEC = DemoSpec(customers=400, days=120, seed=21)
 LAST_MONTH = "2025-12"
+UNIFIED = dg.AssetKey(["intermediate", "int_orders__unified"])
 
 
-def _ingest(home, monkeypatch):
+def _ingest(home, monkeypatch, instance: dg.DagsterInstance | None = None) -> set[dg.AssetKey]:
+    """ingest_job on `home`; the load models (dbt) it materialized."""
     monkeypatch.setenv("STRATIFY_HOME", str(home))
-    run_job("ingest_job")
+    result = run_job("ingest_job", instance=instance)
+    return {e.asset_key for e in result.get_asset_materialization_events()} & dbt_load_models.keys
 
 
 def _table(home, name: str, key: list[str]) -> pd.DataFrame:
@@ -53,13 +58,16 @@ def test_one_more_month_converts_only_new_lines_and_matches_a_full_build(tmp_pat
         target.parent.mkdir(parents=True, exist_ok=True)
         path.rename(target)
 
-    _ingest(stepwise, monkeypatch)
+    # One instance keeps the stepwise runs' history, as DAGSTER_HOME does for `stratify run` and schedules.
+    (tmp_path / "dagster").mkdir()
+    instance = dg.DagsterInstance.local_temp(str(tmp_path / "dagster"))
+    assert UNIFIED in _ingest(stepwise, monkeypatch, instance)
     before = _unified(stepwise)
     totals_before = {name: _table(stepwise, name, key) for name, key in TOTALS.items()}
     for path in held.rglob("*"):
         if path.is_file():
             path.rename(stepwise / path.relative_to(held))
-    _ingest(stepwise, monkeypatch)
+    assert UNIFIED in _ingest(stepwise, monkeypatch, instance)  # rows loaded since the last build
     _ingest(at_once, monkeypatch)
 
     after, full = _unified(stepwise), _unified(at_once)
@@ -84,3 +92,7 @@ def test_one_more_month_converts_only_new_lines_and_matches_a_full_build(tmp_pat
         kept = stepped[~rebuilt].merge(totals_before[name], on=key, suffixes=("", "_before"))
         assert len(kept) > 0.8 * len(totals_before[name]) and len(kept) == (~rebuilt).sum()
         assert (kept["_added_at"] == kept["_added_at_before"]).all()
+
+    # Nothing new lands: the job succeeds without rebuilding the load models (load_builds.py), same rows.
+    assert _ingest(stepwise, monkeypatch, instance) == set()
+    pd.testing.assert_frame_equal(_unified(stepwise), after)

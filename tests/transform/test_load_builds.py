@@ -1,0 +1,41 @@
+"""When the load models may skip a run (load_builds.py): a whole run of ingest_job, with nothing loaded since a
+build whose run succeeded under the same config and code. The skip itself, in a real run, is in
+test_incremental.py."""
+
+import dagster as dg
+import duckdb
+
+from pipelines.transform.load_builds import REBUILD_TAG, may_skip, record_load_build, why_build
+
+UNIFIED = dg.AssetKey(["intermediate", "int_orders__unified"])
+
+
+def test_only_a_whole_run_not_asked_to_rebuild_may_skip():
+    assert may_skip(dg.DagsterRun(job_name="ingest_job"))
+    assert may_skip(dg.DagsterRun(job_name="ingest_job", asset_selection=frozenset()))  # as execute_in_process
+    assert not may_skip(dg.DagsterRun(job_name="ingest_job", tags={REBUILD_TAG: "true"}))
+    assert not may_skip(dg.DagsterRun(job_name="ingest_job", asset_selection=frozenset({UNIFIED})))
+    checks = frozenset({dg.AssetCheckKey(UNIFIED, "expectations")})
+    assert not may_skip(dg.DagsterRun(job_name="ingest_job", asset_check_selection=checks))
+
+
+def test_a_build_is_up_to_date_until_rows_load_or_code_changes_and_only_if_its_run_succeeded(home, tmp_path):
+    with dg.DagsterInstance.get() as instance, duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        con.execute("CREATE SCHEMA ops")
+        con.execute("CREATE TABLE ops.load_ledger (loaded_at TIMESTAMP, source VARCHAR, rows_accepted BIGINT)")
+        assert why_build(con, instance, "stamp") == "no build recorded"
+        for status, reason in [
+            (dg.DagsterRunStatus.FAILURE, "the run of the last build did not succeed"),
+            (dg.DagsterRunStatus.SUCCESS, None),
+        ]:
+            run = instance.add_run(dg.DagsterRun(job_name="ingest_job", run_id=f"run-{status.value}", status=status))
+            record_load_build(con, "stamp", run.run_id)
+            assert why_build(con, instance, "stamp") == reason
+        assert why_build(con, instance, "other stamp") == "config, code or models changed since the last build"
+        con.execute("INSERT INTO ops.load_ledger VALUES (now()::TIMESTAMP + INTERVAL 1 SECOND, 'pos', 0)")
+        assert why_build(con, instance, "stamp") is None  # a file whose rows were all quarantined or seen
+        con.execute("INSERT INTO ops.load_ledger VALUES (now()::TIMESTAMP + INTERVAL 1 SECOND, 'pos', 3)")
+        assert why_build(con, instance, "stamp") == "rows loaded since the last build: pos"
+        con.execute("DELETE FROM ops.load_ledger")
+        record_load_build(con, "stamp", "a-run-another-instance-ran")
+        assert why_build(con, instance, "stamp") == "the last build's run is not in this instance"
