@@ -369,7 +369,12 @@ class SpendCheckConfig(_Strict):
 
 
 class FreshnessConfig(_Strict):
-    max_lag_days: int = Field(7, ge=0, description="A channel whose latest order is older than this fails.")
+    max_lag_days: int = Field(
+        7,
+        ge=0,
+        description="A channel whose latest order, or a foreign currency of recent lines whose latest FX rate, is "
+        "more days older than the latest order overall fails.",
+    )
     severity: Literal["ERROR", "WARN"] = Field("ERROR", description="ERROR stops the run; WARN only reports.")
 
 

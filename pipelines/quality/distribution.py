@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import duckdb
 
 from pipelines.config import FreshnessConfig, SpendCheckConfig
+from pipelines.resources import table_exists
 
 
 @dataclass(frozen=True)
@@ -67,3 +68,33 @@ def stale_channels(con: duckdb.DuckDBPyConnection, cfg: FreshnessConfig) -> list
         SELECT channel, last_day, (SELECT max(last_day) FROM latest) - last_day AS lag FROM latest ORDER BY channel
     """).fetchall()
     return [(channel, str(day), int(lag)) for channel, day, lag in rows if lag > cfg.max_lag_days]
+
+
+def stale_fx_rates(
+    con: duckdb.DuckDBPyConnection, cfg: FreshnessConfig, base: str
+) -> list[tuple[str, str | None, int | None]]:
+    """(currency, latest rate date, days behind the latest order; None, None without any rate) for each foreign
+    currency of the last max_lag_days of lines whose rates lag too far: its lines are converted at an old rate
+    (flagged is_fx_fallback). Judged on dates, not on the share of fallback lines, which a weekend, a holiday
+    or a run re-converting last week's fallbacks pushes over any bound without the feed being late."""
+    if not table_exists(con, "staging", "stg_fx_rates__rates"):
+        return []
+    rows = con.execute(
+        """
+        WITH clock AS (SELECT max(order_date) AS today FROM intermediate.int_orders__unified),
+        used AS (
+            SELECT DISTINCT currency_code FROM intermediate.int_orders__unified, clock
+            WHERE order_date > today - ?::INTEGER AND currency_code <> ?
+        ),
+        rates AS (SELECT currency_code, max(rate_date) AS last_day FROM staging.stg_fx_rates__rates GROUP BY 1)
+        SELECT used.currency_code, rates.last_day, today - rates.last_day AS lag
+        FROM used CROSS JOIN clock LEFT JOIN rates ON used.currency_code = rates.currency_code
+        ORDER BY 1
+    """,
+        [cfg.max_lag_days, base],
+    ).fetchall()
+    return [
+        (currency, None if day is None else str(day), None if lag is None else int(lag))
+        for currency, day, lag in rows
+        if lag is None or lag > cfg.max_lag_days
+    ]

@@ -1,8 +1,9 @@
-"""Asset checks on the unified order lines: spend distribution per channel and market, and freshness."""
+"""Asset checks on the unified order lines: spend distribution per channel and market, and freshness of the
+channels and of the FX rates they are converted at."""
 
 import dagster as dg
 
-from pipelines.quality.distribution import spend_shifts, stale_channels
+from pipelines.quality.distribution import spend_shifts, stale_channels, stale_fx_rates
 from pipelines.quality.reports import record_check
 from pipelines.resources import StratifyResource
 
@@ -37,21 +38,25 @@ def spend_distribution(context: dg.AssetCheckExecutionContext, stratify: Stratif
     asset=UNIFIED,
     name="channel_freshness",
     blocking=True,
-    description="Every channel has orders close to the latest order overall (the data's own clock)",
+    description="Every channel has orders, and every foreign currency in use a rate, close to the latest order",
 )
 def channel_freshness(context: dg.AssetCheckExecutionContext, stratify: StratifyResource) -> dg.AssetCheckResult:
-    """A channel that stopped sending files is found even when the demo's dates lie in the past."""
+    """A channel that stopped sending files, or an FX feed that stopped, is found even when the demo's dates lie
+    in the past (the data's own clock)."""
     cfg = stratify.config.quality.freshness
     with stratify.warehouse() as con:
         stale = stale_channels(con, cfg)
+        stale_fx = stale_fx_rates(con, cfg, stratify.config.base_currency)
     why = "; ".join(
-        f"{c}: latest order {day}, {lag} days behind the others (max {cfg.max_lag_days})" for c, day, lag in stale
-    )
+        [f"{c}: latest order {day}, {lag} days behind the others (max {cfg.max_lag_days})" for c, day, lag in stale]
+        + [f"fx_rates {c}: latest rate {day}, {lag} days behind the latest order (max {cfg.max_lag_days})"
+           if day else f"fx_rates {c}: no rate at all" for c, day, lag in stale_fx]
+    )  # fmt: skip
     result = dg.AssetCheckResult(
-        passed=not stale,
+        passed=not (stale or stale_fx),
         severity=dg.AssetCheckSeverity.ERROR if cfg.severity == "ERROR" else dg.AssetCheckSeverity.WARN,
-        description=f"channels stopped sending: {why}" if stale else None,
-        metadata={"stale_channels": len(stale), "detail": why or "all channels fresh"},
+        description=f"stopped sending: {why}" if why else None,
+        metadata={"stale_channels": len(stale), "stale_fx_currencies": len(stale_fx), "detail": why or "all fresh"},
     )
     record_check(stratify.paths.reports, context.run.run_id, TABLE, "channel_freshness", result)
     return result
