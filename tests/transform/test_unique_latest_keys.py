@@ -48,13 +48,12 @@ OLD = [("A1", 1, FIRST), ("A1", 2, FIRST), ("A2", 1, FIRST), ("A3", None, FIRST)
 @pytest.mark.parametrize(
     ("lines", "verdict"),
     [
-        pytest.param(OLD + [("B1", 1, LATEST)], "PASS", id="latest run adds new keys"),
         pytest.param(OLD + [("B1", 1, LATEST), ("A2", 1, LATEST)], "FAIL", id="latest run repeats an old key"),
         pytest.param(OLD + [("A3", None, LATEST)], "FAIL", id="latest run repeats an old key with a null"),
-        pytest.param(OLD + [("B1", 1, LATEST), ("B1", 1, LATEST)], "FAIL", id="latest run repeats its own key"),
         pytest.param([*OLD, ("A1", 2, FIRST)], "FAIL", id="one full build holds a repeated key"),
-        # Found by the run that wrote it; a later run with other keys does not group the whole table again.
-        pytest.param([*OLD, ("A1", 2, FIRST), ("B1", 1, LATEST)], "PASS", id="an earlier run's repeat"),
+        # An earlier run's repeat was found by that run; a later run adding other keys does not group the whole
+        # table again (what makes the test cheap), so it passes.
+        pytest.param([*OLD, ("A1", 2, FIRST), ("B1", 1, LATEST), ("B2", 1, LATEST)], "PASS", id="new keys only"),
     ],
 )
 def test_uniqueness_is_judged_on_the_keys_the_latest_run_wrote(tmp_path, lines, verdict):
