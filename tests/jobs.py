@@ -4,18 +4,28 @@ import dagster as dg
 
 from pipelines.definitions import defs
 from pipelines.orchestration.runner import QUIET_LOGS
+from pipelines.transform.assets import dbt_snapshot_models
+
+# The snapshot job's feature stage alone: the dbt step building a snapshot's marts (and the earlier snapshots
+# the segment stage trains on), with its checks; for tests of features that need not pay for the stages after.
+FEATURE_STAGE = list(dbt_snapshot_models.keys)
 
 
 def run_job(
-    name: str, partition_key: str | None = None, instance: dg.DagsterInstance | None = None
+    name: str,
+    partition_key: str | None = None,
+    instance: dg.DagsterInstance | None = None,
+    assets: list[dg.AssetKey] | None = None,
 ) -> dg.ExecuteInProcessResult:
-    """Execute a job on `instance` (default a throw-away one); fail the test if it failed or a blocking ERROR
-    check failed."""
+    """Execute a job on `instance` (default a throw-away one), or only the steps of `assets` in it (a test of
+    one stage need not pay for the stages after it); fail the test if it failed or a blocking ERROR check
+    failed."""
     result = defs.resolve_job_def(name).execute_in_process(
         instance=instance or dg.DagsterInstance.ephemeral(),
         run_config=QUIET_LOGS,
         partition_key=partition_key,
         raise_on_error=False,
+        asset_selection=assets,
     )
     failed = [
         f"{c.asset_key.to_user_string()}:{c.check_name} {c.description}"

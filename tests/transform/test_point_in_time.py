@@ -5,14 +5,15 @@ import pandas as pd
 import pytest
 
 from pipelines.demo.generator import DemoSpec, generate
-from tests.jobs import run_job
+from tests.jobs import FEATURE_STAGE, run_job
 
 pytestmark = pytest.mark.slow
 LATER_MONTHS = ("2025-11", "2025-12")
 OCTOBER = "2025-10-01"  # the partition whose snapshot date is 2025-10-31
 
 
-_run = run_job
+def _run(name: str, partition_key: str | None = None) -> None:
+    run_job(name, partition_key, assets=FEATURE_STAGE if partition_key else None)
 
 
 def _october(home) -> pd.DataFrame:
