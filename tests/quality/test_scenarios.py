@@ -60,16 +60,13 @@ def test_a_silent_channel_fails_freshness(home, landing):
     assert "app: latest order" in failure and "days behind" in failure
 
 
-def test_missing_birth_years_warn_and_the_run_goes_on(home, landing):
+def test_missing_birth_years_warn_the_run_goes_on_and_nothing_else_fails(home, landing):
+    """The incident touches the CRM's birth years only; the rest of the demo is clean, so every other check
+    of every stage passes (what a clean run must do)."""
     generate(DemoSpec(customers=300, days=200, seed=6, incidents=("crm_birth_years",)), landing)
     outcome, said = _run()
     assert outcome.ok, outcome.failures
     assert "raw/crm_customers:expectations failed (WARN)" in said and "birth_year" in said
-    assert (home / "publish" / "tiers.duckdb").exists()
-
-
-def test_clean_data_passes_every_check(home, landing):
-    generate(DemoSpec(customers=300, days=200, seed=7), landing)
-    outcome, said = _run()
-    assert outcome.ok, outcome.failures
-    assert " failed (" not in said
+    failed = [line for line in said.splitlines() if " failed (" in line]
+    assert failed and all("raw/crm_customers:expectations failed (WARN)" in line for line in failed), failed
+    assert "checks: " in said and (home / "publish" / "tiers.duckdb").exists()
