@@ -43,8 +43,9 @@ def dbt_load_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, stra
             return
         context.log.info(f"building the load models: {reason}")
     yield from dbt_runs.stream(context, dbt, ["build"], stratify.config.warehouse)
-    with stratify.warehouse() as con:
-        load_builds.record_load_build(con, stamp, context.run.run_id)
+    if load_builds.is_whole_run(context.run):
+        with stratify.warehouse() as con:
+            load_builds.record_load_build(con, stamp, context.run.run_id)
 
 
 @dbt_assets(

@@ -30,10 +30,15 @@ def record_load_build(con: duckdb.DuckDBPyConnection, stamp: str, run_id: str) -
     con.execute("INSERT INTO ops.load_model_builds VALUES (now()::TIMESTAMP, ?, ?)", [stamp, run_id])
 
 
+def is_whole_run(run: dg.DagsterRun) -> bool:
+    """A run of the whole job (it carries no selection or an empty one, depending on how it was launched).
+    Only such a run records its build: a subset's build does not vouch for the models it left alone."""
+    return not run.asset_selection and not run.asset_check_selection
+
+
 def may_skip(run: dg.DagsterRun) -> bool:
-    """A whole run of the job, not asked to rebuild: only such a run may find the load models up to date.
-    (A whole job's run carries no selection or an empty one, depending on how it was launched.)"""
-    return not run.asset_selection and not run.asset_check_selection and REBUILD_TAG not in run.tags
+    """A whole run of the job, not asked to rebuild: only such a run may find the load models up to date."""
+    return is_whole_run(run) and REBUILD_TAG not in run.tags
 
 
 def why_build(con: duckdb.DuckDBPyConnection, instance: dg.DagsterInstance, stamp: str) -> str | None:

@@ -5,7 +5,7 @@ test_incremental.py."""
 import dagster as dg
 import duckdb
 
-from pipelines.transform.load_builds import REBUILD_TAG, may_skip, record_load_build, why_build
+from pipelines.transform.load_builds import REBUILD_TAG, is_whole_run, may_skip, record_load_build, why_build
 
 UNIFIED = dg.AssetKey(["intermediate", "int_orders__unified"])
 
@@ -17,6 +17,10 @@ def test_only_a_whole_run_not_asked_to_rebuild_may_skip():
     assert not may_skip(dg.DagsterRun(job_name="ingest_job", asset_selection=frozenset({UNIFIED})))
     checks = frozenset({dg.AssetCheckKey(UNIFIED, "expectations")})
     assert not may_skip(dg.DagsterRun(job_name="ingest_job", asset_check_selection=checks))
+    # A run asked to rebuild records its build; a subset's does not (the UI's Materialize of one model must not
+    # let the next whole run skip models that never saw the rows loaded before it).
+    assert is_whole_run(dg.DagsterRun(job_name="ingest_job", tags={REBUILD_TAG: "true"}))
+    assert not is_whole_run(dg.DagsterRun(job_name="ingest_job", asset_selection=frozenset({UNIFIED})))
 
 
 def test_a_build_is_up_to_date_until_rows_load_or_code_changes_and_only_if_its_run_succeeded(home, tmp_path):
