@@ -9,6 +9,9 @@ The last build must also have passed its gates: its run succeeded (a failed bloc
 int_orders__unified suite, fails the run), else the next run would skip the gate that stopped it and carry
 on to the snapshots. Only whole runs of the job skip: a run that selects assets (the UI's Materialize, a
 test, a retry of the step) builds what it selected, and so does a run tagged `stratify/rebuild`.
+
+The record also scopes the uniqueness tests of the incremental order models: they group the keys written
+since it (macros/test_unique_combination_of_columns.sql), so a repeat that stopped a run stops the next one.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""The uniqueness test of an incremental model looks at the keys its latest run wrote, against every row
-(macros/test_unique_combination_of_columns.sql, `latest_by`), and at the whole table after a full build."""
+"""The uniqueness test of an incremental model looks at the keys written since the last recorded build of
+the load models, against every row (macros/test_unique_combination_of_columns.sql, `latest_by`), and at the
+whole table after a full build or with no build recorded."""
 
 import os
 import subprocess
@@ -12,12 +13,18 @@ import pytest
 from pipelines.transform.project import DBT_DIR, DBT_EXECUTABLE
 
 TEST = "unique_combination_of_columns_int_orders__unified_channel__order_id__line_number"
-FIRST, LATEST = datetime(2026, 1, 1, 6), datetime(2026, 1, 2, 6)
+FIRST, FAILED, LATEST = datetime(2026, 1, 1, 6), datetime(2026, 1, 1, 18), datetime(2026, 1, 2, 6)
+RECORDED = datetime(2026, 1, 1, 7)  # the first build passed and was recorded (ops.load_model_builds)
 
 
-def _warehouse(path: Path, lines: list[tuple[str, int | None, datetime]]) -> Path:
-    """int_orders__unified holding only the given (order_id, line_number, _converted_at) lines."""
+def _warehouse(path: Path, lines: list[tuple[str, int | None, datetime]], recorded: datetime | None) -> Path:
+    """int_orders__unified holding only the given (order_id, line_number, _converted_at) lines, and the record
+    of the last build that passed, when there is one."""
     with duckdb.connect(str(path)) as con:
+        if recorded:
+            con.execute("CREATE SCHEMA ops")
+            con.execute("CREATE TABLE ops.load_model_builds (built_at TIMESTAMP, fingerprint VARCHAR, run_id VARCHAR)")
+            con.execute("INSERT INTO ops.load_model_builds VALUES (?, 'stamp', 'run')", [recorded])
         con.execute("CREATE SCHEMA intermediate")
         con.execute(
             "CREATE TABLE intermediate.int_orders__unified (channel VARCHAR, order_id VARCHAR, line_number INTEGER,"
@@ -45,16 +52,26 @@ def _unique_test(warehouse: Path) -> str:
 OLD = [("A1", 1, FIRST), ("A1", 2, FIRST), ("A2", 1, FIRST), ("A3", None, FIRST)]
 
 
+NEW_KEYS = [("B1", 1, LATEST), ("B2", 1, LATEST)]
+
+
 @pytest.mark.parametrize(
-    ("lines", "verdict"),
+    ("lines", "recorded", "verdict"),
     [
-        pytest.param(OLD + [("B1", 1, LATEST), ("A2", 1, LATEST)], "FAIL", id="latest run repeats an old key"),
-        pytest.param(OLD + [("A3", None, LATEST)], "FAIL", id="latest run repeats an old key with a null"),
-        pytest.param([*OLD, ("A1", 2, FIRST)], "FAIL", id="one full build holds a repeated key"),
-        # An earlier run's repeat was found by that run; a later run adding other keys does not group the whole
-        # table again (what makes the test cheap), so it passes.
-        pytest.param([*OLD, ("A1", 2, FIRST), ("B1", 1, LATEST), ("B2", 1, LATEST)], "PASS", id="new keys only"),
+        pytest.param(
+            OLD + [("B1", 1, LATEST), ("A2", 1, LATEST)], RECORDED, "FAIL", id="latest run repeats an old key"
+        ),
+        pytest.param(OLD + [("A3", None, LATEST)], RECORDED, "FAIL", id="latest run repeats an old key with a null"),
+        pytest.param([*OLD, ("A1", 2, FIRST)], RECORDED, "FAIL", id="one full build holds a repeated key"),
+        # The recorded build's rows were judged by its passing test: a later run adding other keys does not group
+        # the whole table again (what makes the test cheap), so it passes.
+        pytest.param([*OLD, *NEW_KEYS], RECORDED, "PASS", id="new keys only"),
+        # A run that failed its test after the recorded build left a repeat: the next run, adding other keys,
+        # still groups it (it was written since the record) and fails too.
+        pytest.param([*OLD, ("A1", 2, FAILED), *NEW_KEYS], RECORDED, "FAIL", id="a failed run's repeat"),
+        # No build recorded (a warehouse built by hand): the whole table.
+        pytest.param([*OLD, ("A1", 2, FIRST), *NEW_KEYS], None, "FAIL", id="no build recorded"),
     ],
 )
-def test_uniqueness_is_judged_on_the_keys_the_latest_run_wrote(tmp_path, lines, verdict):
-    assert _unique_test(_warehouse(tmp_path / "warehouse.duckdb", lines)) == verdict
+def test_uniqueness_is_judged_on_the_keys_written_since_the_last_recorded_build(tmp_path, lines, recorded, verdict):
+    assert _unique_test(_warehouse(tmp_path / "warehouse.duckdb", lines, recorded)) == verdict
