@@ -74,8 +74,8 @@ def stale_fx_rates(
     con: duckdb.DuckDBPyConnection, cfg: FreshnessConfig, base: str
 ) -> list[tuple[str, str | None, int | None]]:
     """(currency, latest rate date, days behind the latest order; None, None without any rate) for each foreign
-    currency of the last max_lag_days of lines whose rates lag too far: its lines are converted at an old rate
-    (flagged is_fx_fallback). Judged on dates, not on the share of fallback lines, which a weekend, a holiday
+    currency of recent lines (the latest order's day and the max_lag_days before it, so 0 still judges that day)
+    whose rates lag too far: its lines are converted at an old rate (flagged is_fx_fallback). Judged on dates, not on the share of fallback lines, which a weekend, a holiday
     or a run re-converting last week's fallbacks pushes over any bound without the feed being late."""
     if not table_exists(con, "staging", "stg_fx_rates__rates"):
         return []
@@ -84,7 +84,7 @@ def stale_fx_rates(
         WITH clock AS (SELECT max(order_date) AS today FROM intermediate.int_orders__unified),
         used AS (
             SELECT DISTINCT currency_code FROM intermediate.int_orders__unified, clock
-            WHERE order_date > today - ?::INTEGER AND currency_code <> ?
+            WHERE order_date >= today - ?::INTEGER AND currency_code <> ?
         ),
         rates AS (SELECT currency_code, max(rate_date) AS last_day FROM staging.stg_fx_rates__rates GROUP BY 1)
         SELECT used.currency_code, rates.last_day, today - rates.last_day AS lag

@@ -36,3 +36,11 @@ def test_a_rate_exactly_max_lag_days_behind_is_fresh():
         assert stale_fx_rates(con, FreshnessConfig(max_lag_days=7), "EUR") == []
     with _warehouse(lines, [("GBP", TODAY - timedelta(days=8))]) as con:
         assert stale_fx_rates(con, FreshnessConfig(max_lag_days=7), "EUR") == [("GBP", "2026-01-02", 8)]
+
+
+def test_with_no_lag_allowed_the_latest_day_is_still_judged():
+    """max_lag_days 0: the latest order day's currencies need that day's rate (the window is never empty)."""
+    lines = [("GBP", TODAY), ("SEK", TODAY - timedelta(days=1))]
+    rates = [("GBP", TODAY - timedelta(days=1)), ("SEK", TODAY - timedelta(days=1))]
+    with _warehouse(lines, rates) as con:
+        assert stale_fx_rates(con, FreshnessConfig(max_lag_days=0), "EUR") == [("GBP", "2026-01-09", 1)]
