@@ -24,16 +24,25 @@ CREATE TABLE IF NOT EXISTS ops.snapshot_builds (snapshot_date DATE, built_at TIM
 # Local order times can be up to 14 h ahead of UTC: a line stamped the day after a snapshot may belong to it.
 # Sources whose timestamps carry their offset (TIMESTAMPTZ) are judged by their exact UTC day instead.
 TIME_ZONE_MARGIN = timedelta(days=1)
-_CODE = ("pipelines", "dbt_project/models", "dbt_project/macros", "dbt_project/tests", "expectations")
+# Folders and files; the dbt project and profile set model configs (materializations, +tags, vars, threads).
+_CODE = (
+    "pipelines",
+    "dbt_project/models",
+    "dbt_project/macros",
+    "dbt_project/tests",
+    "dbt_project/dbt_project.yml",
+    "dbt_project/profiles.yml",
+    "expectations",
+)
 
 
-def fingerprint(config_file: Path) -> str:
+def fingerprint(config_file: Path, repo: Path = REPO_ROOT) -> str:
     """A hash of the config and of every file of code, SQL and expectations a snapshot is built from."""
     digest = hashlib.sha256(config_file.read_bytes())
-    for root in _CODE:
-        for path in sorted((REPO_ROOT / root).rglob("*")):
+    for root in (repo / name for name in _CODE):
+        for path in [root] if root.is_file() else sorted(root.rglob("*")):
             if path.is_file() and path.suffix in {".py", ".sql", ".yml", ".json"}:
-                digest.update(str(path.relative_to(REPO_ROOT)).encode() + path.read_bytes())
+                digest.update(str(path.relative_to(repo)).encode() + path.read_bytes())
     return digest.hexdigest()
 
 

@@ -77,3 +77,18 @@ def test_fingerprint_follows_the_config(tmp_path):
     assert fingerprint(config) == first
     config.write_text("snapshots: {latest: 4}\n")
     assert fingerprint(config) != first
+
+
+@pytest.mark.parametrize("changed", ["dbt_project/dbt_project.yml", "dbt_project/profiles.yml", "pipelines/a.py"])
+def test_fingerprint_follows_the_dbt_project_its_profile_and_the_code(tmp_path, changed):
+    config = tmp_path / "stratify.yaml"
+    config.write_text("snapshots: {latest: 3}\n")
+    repo = tmp_path / "repo"
+    for name in ["dbt_project/dbt_project.yml", "dbt_project/profiles.yml", "pipelines/a.py", "dbt_project/x.txt"]:
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text("first")
+    first = fingerprint(config, repo)
+    (repo / "dbt_project/x.txt").write_text("a file no build reads")
+    assert fingerprint(config, repo) == first
+    (repo / changed).write_text("second")
+    assert fingerprint(config, repo) != first
