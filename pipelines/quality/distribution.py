@@ -75,8 +75,9 @@ def stale_fx_rates(
 ) -> list[tuple[str, str | None, int | None]]:
     """(currency, latest rate date, days behind the latest order; None, None without any rate) for each foreign
     currency of recent lines (the latest order's day and the max_lag_days before it, so 0 still judges that day)
-    whose rates lag too far: its lines are converted at an old rate (flagged is_fx_fallback). Judged on dates, not on the share of fallback lines, which a weekend, a holiday
-    or a run re-converting last week's fallbacks pushes over any bound without the feed being late."""
+    whose rates lag too far: its lines are converted at an old rate (flagged is_fx_fallback). Judged on dates,
+    not on the share of fallback lines, which a weekend, a holiday or a run re-converting last week's fallbacks
+    pushes over any bound without the feed being late."""
     if not table_exists(con, "staging", "stg_fx_rates__rates"):
         return []
     rows = con.execute(
