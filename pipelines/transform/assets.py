@@ -42,10 +42,19 @@ def dbt_load_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, stra
             context.log.info("load models up to date (no rows loaded since their last build): dbt not run")
             return
         context.log.info(f"building the load models: {reason}")
-    yield from dbt_runs.stream(context, dbt, ["build"], stratify.config.warehouse)
-    if load_builds.is_whole_run(context.run):
+    try:
+        yield from dbt_runs.stream(context, dbt, ["build"], stratify.config.warehouse)
+    except dg.RetryRequested:
+        raise  # the warehouse was held by another process: dbt built nothing, the record stands
+    except Exception:
         with stratify.warehouse() as con:
+            load_builds.withdraw_load_build(con)
+        raise
+    with stratify.warehouse() as con:
+        if load_builds.is_whole_run(context.run):
             load_builds.record_load_build(con, stamp, context.run.run_id)
+        else:
+            load_builds.withdraw_load_build(con)
 
 
 @dbt_assets(

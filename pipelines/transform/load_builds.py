@@ -7,7 +7,9 @@ the identity rebuilt whole, the incremental models' look for new lines, whole-ta
 
 The last build must also have passed its gates: its run succeeded (a failed blocking check, e.g. the
 int_orders__unified suite, fails the run), else the next run would skip the gate that stopped it and carry
-on to the snapshots. Only whole runs of the job skip: a run that selects assets (the UI's Materialize, a
+on to the snapshots. The record vouches for the models as that whole run left them, so any other build of
+them withdraws it: a failed build (some models rebuilt, perhaps under code since reverted to the recorded
+fingerprint) or a subset's. Only whole runs of the job skip: a run that selects assets (the UI's Materialize, a
 test, a retry of the step) builds what it selected, and so does a run tagged `stratify/rebuild`.
 
 The record also scopes the uniqueness tests of the incremental order models: they group the keys written
@@ -31,6 +33,12 @@ def record_load_build(con: duckdb.DuckDBPyConnection, stamp: str, run_id: str) -
     con.execute(DDL)
     con.execute("DELETE FROM ops.load_model_builds")
     con.execute("INSERT INTO ops.load_model_builds VALUES (now()::TIMESTAMP, ?, ?)", [stamp, run_id])
+
+
+def withdraw_load_build(con: duckdb.DuckDBPyConnection) -> None:
+    """The load models were built otherwise than by a whole run that passed: the next run builds them all."""
+    con.execute(DDL)
+    con.execute("DELETE FROM ops.load_model_builds")
 
 
 def is_whole_run(run: dg.DagsterRun) -> bool:

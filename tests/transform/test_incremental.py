@@ -1,6 +1,7 @@
 """int_orders__unified and the order totals built from it are incremental: loading one more month
 converts only the new lines and re-adds only the days they touch, and the result equals building
-everything at once; a run that loads nothing new does not rebuild them."""
+everything at once; a run that loads nothing new does not rebuild them, unless a subset's or a failed build
+came between."""
 
 import shutil
 
@@ -8,9 +9,14 @@ import dagster as dg
 import duckdb
 import pandas as pd
 import pytest
+from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
+from pipelines.definitions import defs
 from pipelines.demo.generator import DemoSpec, generate
+from pipelines.orchestration.runner import QUIET_LOGS
+from pipelines.transform import dbt_runs
 from pipelines.transform.assets import dbt_load_models
+from pipelines.transform.load_builds import REBUILD_TAG
 from tests.jobs import run_job
 
 pytestmark = pytest.mark.slow
@@ -96,5 +102,21 @@ def test_one_more_month_converts_only_new_lines_and_matches_a_full_build(tmp_pat
     # Nothing new lands: the job succeeds without rebuilding the load models (load_builds.py), same rows.
     assert _ingest(stepwise, monkeypatch, instance) == set()
     pd.testing.assert_frame_equal(_unified(stepwise), after)
-    # A subset (the UI's Materialize of one model) builds it and its tests, not those of the snapshot marts.
+    # A subset's build (the UI's Materialize of one model) withdraws the record: the next whole run builds all.
     assert _ingest(stepwise, monkeypatch, instance, [UNIFIED]) == {UNIFIED}
+    assert _ingest(stepwise, monkeypatch, instance) == dbt_load_models.keys
+    # So does a whole run whose build fails after dbt wrote some models (here: dbt's events, then the error a
+    # failed test raises), which may have run code since reverted to the recorded fingerprint.
+    real_stream = dbt_runs.stream
+
+    def failing_stream(*args, **kwargs):
+        yield from real_stream(*args, **kwargs)
+        raise DagsterDbtCliRuntimeError("a dbt test failed")
+
+    monkeypatch.setattr(dbt_runs, "stream", failing_stream)
+    failed = defs.resolve_job_def("ingest_job").execute_in_process(
+        instance=instance, run_config=QUIET_LOGS, tags={REBUILD_TAG: "true"}, raise_on_error=False
+    )
+    assert not failed.success
+    monkeypatch.setattr(dbt_runs, "stream", real_stream)
+    assert _ingest(stepwise, monkeypatch, instance) == dbt_load_models.keys
