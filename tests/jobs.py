@@ -35,3 +35,8 @@ def run_job(
     ]
     assert result.success and not failed, f"{name} {partition_key or ''} failed; checks: {failed}"
     return result
+
+
+def run_up_to_features(name: str, partition_key: str | None = None) -> dg.ExecuteInProcessResult:
+    """A whole ingest_job, or a snapshot_job partition's feature stage only (FEATURE_STAGE)."""
+    return run_job(name, partition_key, assets=FEATURE_STAGE if partition_key else None)

@@ -13,16 +13,12 @@ import yaml
 
 from pipelines.demo.generator import DemoSpec, generate
 from pipelines.quality.suites import load_suite_files, validate
-from tests.jobs import FEATURE_STAGE, run_job
+from tests.jobs import run_up_to_features
 
 CHANNELS = ["pos", "ecommerce", "app", "marketplace", "orders"]
 # Partition key (month start) -> snapshot date (month end); September is built first, October after it.
 SNAPSHOTS = {"2025-09-01": date(2025, 9, 30), "2025-10-01": date(2025, 10, 31)}
 SHARES = ["return_rate", "discount_share", *[f"spend_share_{c}" for c in CHANNELS], "top_category_share"]
-
-
-def _run(name: str, partition_key: str | None = None) -> None:
-    run_job(name, partition_key, assets=FEATURE_STAGE if partition_key else None)
 
 
 # June's sales returned under their own receipt ids in July: at 2025-06-30, a training snapshot the September
@@ -150,9 +146,10 @@ def _compare(got: pd.DataFrame, want: pd.DataFrame, snapshot: date) -> None:
 def test_snapshots_equal_an_independent_computation_and_use_no_later_order(home):
     generate(DemoSpec(customers=300, days=300, seed=3), home / "landing")
     _add_late_returns(home / "landing")
-    _run("ingest_job")
+    run_up_to_features("ingest_job")
     september, october = SNAPSHOTS
-    _run("snapshot_job", september)  # its two training snapshots (in the data's range) in the partition's statement
+    # September's two training snapshots (in the data's range) are built in the partition's statement.
+    run_up_to_features("snapshot_job", september)
     # October's two each in statements of their own (retrained with every snapshot: per quarter it would share
     # September's), and every date in two customer shares, as when memory is short: the same rows. Built
     # twice, so the first share must clear what the last build wrote.
@@ -161,8 +158,8 @@ def test_snapshots_equal_an_independent_computation_and_use_no_later_order(home)
     config["segment"]["retrain_every"] = "snapshot"
     (home / "stratify.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
     os.environ["STRATIFY_CONFIG"] = str(home / "stratify.yaml")  # restored by the home fixture's monkeypatch
-    _run("snapshot_job", october)
-    _run("snapshot_job", october)
+    run_up_to_features("snapshot_job", october)
+    run_up_to_features("snapshot_job", october)
 
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
         lines = con.execute("""

@@ -5,15 +5,11 @@ import pandas as pd
 import pytest
 
 from pipelines.demo.generator import DemoSpec, generate
-from tests.jobs import FEATURE_STAGE, run_job
+from tests.jobs import run_up_to_features
 
 pytestmark = pytest.mark.slow
 LATER_MONTHS = ("2025-11", "2025-12")
 OCTOBER = "2025-10-01"  # the partition whose snapshot date is 2025-10-31
-
-
-def _run(name: str, partition_key: str | None = None) -> None:
-    run_job(name, partition_key, assets=FEATURE_STAGE if partition_key else None)
 
 
 def _october(home) -> pd.DataFrame:
@@ -33,14 +29,14 @@ def test_old_snapshot_is_unchanged_by_later_data(tmp_path, monkeypatch):
         (held / path.relative_to(landing)).parent.mkdir(parents=True, exist_ok=True)
         path.rename(held / path.relative_to(landing))
 
-    _run("ingest_job")
-    _run("snapshot_job", OCTOBER)
+    run_up_to_features("ingest_job")
+    run_up_to_features("snapshot_job", OCTOBER)
     before = _october(tmp_path)
     for path in held.rglob("*"):
         if path.is_file():
             path.rename(landing / path.relative_to(held))
-    _run("ingest_job")
-    _run("snapshot_job", OCTOBER)
+    run_up_to_features("ingest_job")
+    run_up_to_features("snapshot_job", OCTOBER)
 
     assert len(before) > 100
     pd.testing.assert_frame_equal(before, _october(tmp_path))
