@@ -143,8 +143,12 @@ class StratifyResource(dg.ConfigurableResource):
         return load_config(Path(self.config_file) if self.config_file else config_path())
 
     @contextmanager
-    def warehouse(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A read-write connection to the warehouse with the configured memory cap and spill folder."""
+    def warehouse(self, wait: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-write connection to the warehouse with the configured memory cap and spill folder.
+
+        While another process holds the file, dagster-duckdb retries for about 100 s before raising;
+        `wait=False` raises at once, for a step that retries on its own schedule (dbt_runs.retried_when_locked).
+        """
         paths, wh = self.paths, self.config.warehouse
         paths.home.mkdir(parents=True, exist_ok=True)
         spill = paths.home / wh.temp_directory
@@ -154,10 +158,12 @@ class StratifyResource(dg.ConfigurableResource):
             "threads": wh.threads,
             "temp_directory": str(spill),
         }
-        with DuckDBResource(database=str(paths.warehouse), connection_config=settings).get_connection() as con:
-            # Timestamps with time zone are read and shown in UTC whatever the machine's zone.
-            con.execute("SET TimeZone = 'UTC'")
-            yield con
+        if wait:
+            with DuckDBResource(database=str(paths.warehouse), connection_config=settings).get_connection() as con:
+                yield _in_utc(con)
+        else:
+            with duckdb.connect(str(paths.warehouse), config=settings) as con:
+                yield _in_utc(con)
 
     def pii_salt(self) -> str:
         """STRATIFY_PII_SALT, the secret mixed into every PII hash; there is deliberately no default."""
@@ -197,3 +203,9 @@ class StratifyResource(dg.ConfigurableResource):
         os.environ["DBT_INDIRECT_SELECTION"] = "buildable"
         os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
         os.environ.setdefault("DBT_VERSION_CHECK", "false")
+
+
+def _in_utc(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """Timestamps with time zone are read and shown in UTC whatever the machine's zone."""
+    con.execute("SET TimeZone = 'UTC'")
+    return con

@@ -35,26 +35,29 @@ def dbt_load_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, stra
     """Staging and intermediate models, rebuilt after each load that accepted rows (load_builds.py)."""
     stratify.export_dbt_env()
     stamp = fingerprint(config_path())
-    if load_builds.may_skip(context.run):
+    if not _start_load_build(context, stratify, stamp):
+        return
+    yield from dbt_runs.stream(context, dbt, ["build"], stratify.config.warehouse)
+    if load_builds.is_whole_run(context.run):
         with stratify.warehouse() as con:
-            reason = load_builds.why_build(con, context.instance, stamp)
-        if reason is None:
-            context.log.info("load models up to date (no rows loaded since their last build): dbt not run")
-            return
-        context.log.info(f"building the load models: {reason}")
-    try:
-        yield from dbt_runs.stream(context, dbt, ["build"], stratify.config.warehouse)
-    except dg.RetryRequested:
-        raise  # the warehouse was held by another process: dbt built nothing, the record stands
-    except Exception:
-        with stratify.warehouse() as con:
-            load_builds.withdraw_load_build(con)
-        raise
-    with stratify.warehouse() as con:
-        if load_builds.is_whole_run(context.run):
             load_builds.record_load_build(con, stamp, context.run.run_id)
-        else:
-            load_builds.withdraw_load_build(con)
+
+
+def _start_load_build(context: dg.AssetExecutionContext, stratify: StratifyResource, stamp: str) -> bool:
+    """False when the load models are up to date; else mark their record `building` (load_builds.py).
+
+    Done before dbt starts, so a build that fails or is killed mid-way leaves the mark. A warehouse held by
+    another process retries the step like a locked dbt run does.
+    """
+    with dbt_runs.retried_when_locked(context, stratify.config.warehouse), stratify.warehouse(wait=False) as con:
+        if load_builds.may_skip(context.run):
+            reason = load_builds.why_build(con, context.instance, stamp)
+            if reason is None:
+                context.log.info("load models up to date (no rows loaded since their last build): dbt not run")
+                return False
+            context.log.info(f"building the load models: {reason}")
+        load_builds.start_load_build(con)
+    return True
 
 
 @dbt_assets(

@@ -2,8 +2,9 @@
 
 DuckDB lets one process write a database file. Stratify's own runs are queued one at a time (the run
 queue's warehouse limit), but a BI tool or a `duckdb` shell opened on warehouse.duckdb also holds the lock.
-That is transient, so the step is retried with doubling delays; any other dbt failure fails at once.
-Python steps need nothing of this: dagster-duckdb's connection already backs off on the same error.
+That is transient, so the step is retried with doubling delays; any other dbt failure fails at once. The
+load models step's look at its build record before dbt starts is retried the same way; other Python steps
+need nothing of this: dagster-duckdb's connection already backs off on the same error (about 100 s).
 
 Each invocation also leaves its parse state behind for the next one (keep_parse_state), and the oldest
 invocation folders are deleted (prune_invocations).
@@ -12,10 +13,12 @@ invocation folders are deleted (prune_invocations).
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
+import duckdb
 from dagster_dbt import DbtCliResource
 from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
@@ -30,18 +33,35 @@ def stream(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, args: list[str], warehouse: WarehouseConfig
 ) -> Iterator[Any]:
     """The events of `dbt <args>`; RetryRequested (with back-off) when the warehouse file was locked."""
-    try:
+    with retried_when_locked(context, warehouse):
         invocation = dbt.cli(args, context=context)
         yield from invocation.stream()
-    except DagsterDbtCliRuntimeError as exc:
-        if LOCK_HELD not in str(exc) or warehouse.lock_retries == 0:
-            raise
-        wait = warehouse.lock_retry_delay_seconds * 2**context.retry_number
-        context.log.warning(f"warehouse.duckdb is held by another process; retrying in {wait:.0f} s")
-        raise dg.RetryRequested(max_retries=warehouse.lock_retries, seconds_to_wait=wait) from exc
     target = project_target(Path(dbt.project_dir))
     keep_parse_state(Path(invocation.target_path), target)
     prune_invocations(target)
+
+
+@contextmanager
+def retried_when_locked(context: dg.OpExecutionContext, warehouse: WarehouseConfig) -> Iterator[None]:
+    """Retry the step later (delay doubled each time) when the warehouse file is held by another process.
+
+    With retries off or spent, fail the step with a message naming the lock (and DuckDB's words for the
+    holder, its PID), not dbt's or DuckDB's traceback. Any other error passes through unchanged.
+    """
+    try:
+        yield
+    except (DagsterDbtCliRuntimeError, duckdb.IOException) as exc:
+        held = next((line.strip() for line in str(exc).splitlines() if LOCK_HELD in line), None)
+        if held is None:
+            raise
+        if context.retry_number >= warehouse.lock_retries:
+            raise dg.Failure(
+                description=f"warehouse.duckdb is held by another process (a BI tool, a duckdb shell?), "
+                f"after {context.retry_number} retries (warehouse.lock_retries: {warehouse.lock_retries}): {held}"
+            ) from exc
+        wait = warehouse.lock_retry_delay_seconds * 2**context.retry_number
+        context.log.warning(f"warehouse.duckdb is held by another process; retrying in {wait:.0f} s")
+        raise dg.RetryRequested(max_retries=warehouse.lock_retries, seconds_to_wait=wait) from exc
 
 
 def project_target(project_dir: Path) -> Path:

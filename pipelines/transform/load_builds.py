@@ -7,10 +7,12 @@ the identity rebuilt whole, the incremental models' look for new lines, whole-ta
 
 The last build must also have passed its gates: its run succeeded (a failed blocking check, e.g. the
 int_orders__unified suite, fails the run), else the next run would skip the gate that stopped it and carry
-on to the snapshots. The record vouches for the models as that whole run left them, so any other build of
-them withdraws it: a failed build (some models rebuilt, perhaps under code since reverted to the recorded
-fingerprint) or a subset's. Only whole runs of the job skip: a run that selects assets (the UI's Materialize, a
-test, a retry of the step) builds what it selected, and so does a run tagged `stratify/rebuild`.
+on to the snapshots. The record vouches for the models as that whole run left them, so every build marks it
+`building` before dbt starts and only a whole run's passed build clears the mark: a failed build (some models
+rebuilt, perhaps under code since reverted to the recorded fingerprint), one killed mid-way, or a subset's
+leaves it, and the next whole run builds them all. Only whole runs of the job skip: a run that selects
+assets (the UI's Materialize, a test, a retry of the step) builds what it selected, and so does a run
+tagged `stratify/rebuild`.
 
 The record also scopes the uniqueness tests of the incremental order models: they group the keys written
 since it (macros/test_unique_combination_of_columns.sql), so a repeat that stopped a run stops the next one.
@@ -24,6 +26,7 @@ import duckdb
 DDL = """
 CREATE SCHEMA IF NOT EXISTS ops;
 CREATE TABLE IF NOT EXISTS ops.load_model_builds (built_at TIMESTAMP, fingerprint VARCHAR, run_id VARCHAR);
+ALTER TABLE ops.load_model_builds ADD COLUMN IF NOT EXISTS building BOOLEAN DEFAULT false;
 """
 REBUILD_TAG = "stratify/rebuild"
 
@@ -32,13 +35,14 @@ def record_load_build(con: duckdb.DuckDBPyConnection, stamp: str, run_id: str) -
     """The load models were built by `run_id` with the config and code of `stamp`: the latest build only."""
     con.execute(DDL)
     con.execute("DELETE FROM ops.load_model_builds")
-    con.execute("INSERT INTO ops.load_model_builds VALUES (now()::TIMESTAMP, ?, ?)", [stamp, run_id])
+    con.execute("INSERT INTO ops.load_model_builds VALUES (now()::TIMESTAMP, ?, ?, false)", [stamp, run_id])
 
 
-def withdraw_load_build(con: duckdb.DuckDBPyConnection) -> None:
-    """The load models were built otherwise than by a whole run that passed: the next run builds them all."""
+def start_load_build(con: duckdb.DuckDBPyConnection) -> None:
+    """dbt is about to change the load models: the record no longer vouches for them until a whole run's
+    build passes. Its time stays, so the scoped uniqueness tests still group every key written since."""
     con.execute(DDL)
-    con.execute("DELETE FROM ops.load_model_builds")
+    con.execute("UPDATE ops.load_model_builds SET building = true")
 
 
 def is_whole_run(run: dg.DagsterRun) -> bool:
@@ -55,10 +59,12 @@ def may_skip(run: dg.DagsterRun) -> bool:
 def why_build(con: duckdb.DuckDBPyConnection, instance: dg.DagsterInstance, stamp: str) -> str | None:
     """None when the load models are up to date, else why they must be built."""
     con.execute(DDL)
-    rows = con.execute("SELECT built_at, fingerprint, run_id FROM ops.load_model_builds").fetchall()
+    rows = con.execute("SELECT built_at, fingerprint, run_id, building FROM ops.load_model_builds").fetchall()
     if not rows:
         return "no build recorded"
-    built_at, built_print, run_id = rows[0]
+    built_at, built_print, run_id, building = rows[0]
+    if building:
+        return "the last build did not finish as a whole run's (it failed, was stopped, or built a subset)"
     if built_print != stamp:
         return "config, code or models changed since the last build"
     loaded = con.execute(

@@ -4,6 +4,8 @@ import os
 import shutil
 import subprocess
 import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 import dagster as dg
@@ -14,7 +16,7 @@ import yaml
 from pipelines.definitions import defs
 from pipelines.demo.generator import DemoSpec, generate
 from pipelines.orchestration.runner import QUIET_LOGS
-from pipelines.transform.assets import dbt_load_models, dbt_snapshot_models
+from pipelines.transform.assets import dbt_load_models, dbt_publish_models, dbt_snapshot_models
 from pipelines.transform.dbt_runs import KEEP_INVOCATIONS, PARSE_STATE, prune_invocations
 from tests.conftest import REPO
 from tests.jobs import run_job
@@ -23,16 +25,11 @@ pytestmark = pytest.mark.slow
 
 HOLD = """
 import sys, time, duckdb
-from pathlib import Path
 con = duckdb.connect(sys.argv[1])
 print("held", flush=True)
-deadline = time.monotonic() + float(sys.argv[2])
-target = Path(sys.argv[3]) if len(sys.argv) > 3 else None
-def refused():  # a dbt invocation under target logged that it found the warehouse locked
-    return any("conflicting lock" in log.read_text(errors="replace").lower() for log in target.glob("*/dbt.log"))
-while time.monotonic() < deadline and not (target and refused()):
-    time.sleep(0.2)
+time.sleep(600)
 """
+PUBLISH_PARTITION = "2025-11-01"  # November 2025
 
 
 def _with_retries(home, monkeypatch, retries: int) -> None:
@@ -42,21 +39,32 @@ def _with_retries(home, monkeypatch, retries: int) -> None:
     monkeypatch.setenv("STRATIFY_CONFIG", str(home / "stratify.yaml"))
 
 
-def _dbt_load_while_held(home, seconds: float, until_refused: bool = False) -> dg.ExecuteInProcessResult:
-    """The load models step while another process holds the warehouse for `seconds`, or (until_refused)
-    until a dbt invocation has found it locked: however long dbt takes to start on a busy machine."""
-    args = [str(home / "warehouse.duckdb"), str(seconds)] + ([os.environ["DBT_TARGET_PATH"]] if until_refused else [])
-    holder = subprocess.Popen([sys.executable, "-c", HOLD, *args], stdout=subprocess.PIPE, text=True)
+def _run_while_held(home, assets, until_refused=False, job="ingest_job", **args) -> dg.ExecuteInProcessResult:
+    """Run the steps of `assets` while another process holds the warehouse: until the run has ended, or
+    (until_refused) until a step was refused and set up for a retry, however long the machine takes to start."""
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(home / "warehouse.duckdb")], stdout=subprocess.PIPE)
     try:
-        assert holder.stdout.readline().strip() == "held"
-        job = defs.resolve_job_def("ingest_job")
-        return job.execute_in_process(
-            instance=dg.DagsterInstance.ephemeral(), run_config=QUIET_LOGS, raise_on_error=False,
-            asset_selection=list(dbt_load_models.keys),
-        )  # fmt: skip
+        assert holder.stdout.readline().strip() == b"held"
+        with dg.instance_for_test(temp_dir=str(home / "dagster")) as instance, ThreadPoolExecutor(1) as pool:
+            run = pool.submit(
+                defs.resolve_job_def(job).execute_in_process,
+                instance=instance, run_config=QUIET_LOGS, raise_on_error=False, asset_selection=list(assets), **args,
+            )  # fmt: skip
+            while until_refused and not run.done() and not _retried(instance):
+                time.sleep(0.2)
+            if until_refused:
+                holder.kill()
+            return run.result()
     finally:
         holder.kill()
         holder.wait()
+
+
+def _retried(instance: dg.DagsterInstance) -> bool:
+    """A step of the instance's run was refused the warehouse and set up for a retry."""
+    return any(
+        instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_UP_FOR_RETRY) for run in instance.get_runs()
+    )
 
 
 @pytest.fixture(scope="module")
@@ -83,19 +91,33 @@ def loaded(home, ingested):
 
 def test_a_held_warehouse_is_retried_and_the_step_succeeds(loaded, monkeypatch):
     _with_retries(loaded, monkeypatch, retries=4)
-    monkeypatch.setenv("DBT_TARGET_PATH", str(loaded / "dbt-target"))  # this test's own dbt logs
-    result = _dbt_load_while_held(loaded, seconds=300, until_refused=True)
+    result = _run_while_held(loaded, dbt_load_models.keys, until_refused=True)
     assert result.success
     retried = [e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_UP_FOR_RETRY]
     assert retried and retried[0].step_key == "dbt_load_models"
 
 
 def test_without_retries_the_step_fails_naming_the_lock(loaded, monkeypatch):
+    """The load models step opens the warehouse before dbt (its build record): that is refused."""
     _with_retries(loaded, monkeypatch, retries=0)
-    result = _dbt_load_while_held(loaded, seconds=300)  # held until the step has failed, however slow
+    result = _run_while_held(loaded, dbt_load_models.keys)
+    assert _failure(result).startswith("warehouse.duckdb is held by another process")
+    assert "Conflicting lock is held" in _failure(result)
+
+
+def test_dbt_refused_the_warehouse_fails_the_step_naming_the_lock(loaded, monkeypatch):
+    """The publish step starts with dbt: dbt's own refusal is recognised the same way."""
+    _with_retries(loaded, monkeypatch, retries=0)
+    result = _run_while_held(loaded, dbt_publish_models.keys, job="snapshot_job", partition_key=PUBLISH_PARTITION)
+    assert _failure(result).startswith("warehouse.duckdb is held by another process")
+    assert "Conflicting lock is held" in _failure(result)
+
+
+def _failure(result: dg.ExecuteInProcessResult) -> str:
+    """The message of the run's first step failure, as the Dagster UI shows it."""
     assert not result.success
     failure = next(e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE)
-    assert "Conflicting lock is held" in str(failure.step_failure_data.error.message)
+    return failure.step_failure_data.user_failure_data.description
 
 
 def _load_models_parse_log(targets) -> str:
