@@ -111,10 +111,12 @@ def validate(df: pd.DataFrame, suite: SuiteFile) -> tuple[int, list[Failure]]:
     validation = context.validation_definitions.add(
         gx.ValidationDefinition(name=suite.name, data=definition, suite=gx_suite)
     )
-    keys = [k for k in suite.row_keys if k in df.columns]
+    # Offending rows are looked up here by the index labels GX returns. Asked for them by column names
+    # (unexpected_index_column_names), GX reads the key columns of every unexpected row one cell at a
+    # time, also for expectations that pass with `mostly`: 20 s instead of 0.6 s on 690k POS lines
+    # whose anonymous sales (a third) are allowed nulls of customer_id.
+    df = df.reset_index(drop=True)  # unique labels
     result_format = {"result_format": "SUMMARY", "partial_unexpected_count": 10}
-    if keys:
-        result_format["unexpected_index_column_names"] = keys
     result = validation.run(batch_parameters={"dataframe": df}, result_format=result_format)
     failures = [
         Failure(
@@ -124,11 +126,19 @@ def validate(df: pd.DataFrame, suite: SuiteFile) -> tuple[int, list[Failure]]:
             observed=r.result.get("observed_value"),
             unexpected_count=r.result.get("unexpected_count"),
             sample=[_plain(v) for v in (r.result.get("partial_unexpected_list") or [])][:10],
-            rows=[
-                {k: _plain(v) for k, v in row.items()} for row in (r.result.get("partial_unexpected_index_list") or [])
-            ],
+            rows=_offending_rows(df, suite, r.expectation_config.kwargs, r.result.get("partial_unexpected_index_list")),
         )
         for r in result.results
         if not r.success
     ]
     return len(result.results), failures
+
+
+def _offending_rows(df: pd.DataFrame, suite: SuiteFile, kwargs: dict, labels: list | None) -> list[dict]:
+    """The rows GX found unexpected (first 10): the expectation's columns, then the suite's row keys."""
+    if not labels:
+        return []
+    judged = [kwargs.get("column"), kwargs.get("column_A"), kwargs.get("column_B"), *kwargs.get("column_list", [])]
+    columns = list(dict.fromkeys(c for c in [*judged, *suite.row_keys] if c in df.columns))
+    rows = df.loc[list(labels)[:10], columns]
+    return [{c: _plain(v) for c, v in row.items()} for row in rows.to_dict("records")]

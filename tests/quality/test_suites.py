@@ -55,3 +55,11 @@ def test_dirty_features_fail_naming_column_and_rows(suite):
     assert negative.unexpected_count == 1 and -5 in negative.sample
     assert "recency_days" in negative.describe()
     assert negative.rows == [{"recency_days": -5, "customer_key": "a"}] and "'customer_key': 'a'" in negative.describe()
+
+
+def test_offending_rows_are_found_whatever_the_frame_index(suite):
+    """Rows are looked up by the labels GX returns: a filtered frame's index (gaps, any order) must not
+    point the message at another customer."""
+    frame = _features(recency_days=[1, 10, -7]).set_axis([10, 3, 7])
+    (failure,) = validate(frame, suite)[1]
+    assert failure.rows == [{"recency_days": -7, "customer_key": "c"}]
