@@ -81,16 +81,18 @@ def dbt_snapshot_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, 
     """
     stratify.export_dbt_env()
     snapshot = snapshot_date_of(context.partition_key)
-    with stratify.warehouse() as con:  # closed before dbt opens the warehouse
-        earlier = missing_training_snapshots(con, snapshot, stratify.config)
     buckets = stratify.config.snapshots.customer_buckets
-    per_build = stratify.config.snapshots.dates_per_build if buckets == 1 else 1
-    split = len(earlier) - min(len(earlier), per_build - 1)  # those before it do not fit the partition's statement
-    build_snapshots(dbt, stratify, earlier[:split], context.log.info)
-    earlier = earlier[split:]
-    if earlier:
-        context.log.info(f"also building training snapshots {', '.join(map(str, earlier))}")
-    run_buckets(dbt, stratify, [snapshot], range(buckets - 1), context.log.info)
+    # A warehouse held by another process retries the step here too, as in dbt_runs.stream.
+    with dbt_runs.retried_when_locked(context, stratify.config.warehouse):
+        with stratify.warehouse(wait=False) as con:  # closed before dbt opens the warehouse
+            earlier = missing_training_snapshots(con, snapshot, stratify.config)
+        per_build = stratify.config.snapshots.dates_per_build if buckets == 1 else 1
+        split = len(earlier) - min(len(earlier), per_build - 1)  # those before it do not fit the partition's
+        build_snapshots(dbt, stratify, earlier[:split], context.log.info)
+        earlier = earlier[split:]
+        if earlier:
+            context.log.info(f"also building training snapshots {', '.join(map(str, earlier))}")
+        run_buckets(dbt, stratify, [snapshot], range(buckets - 1), context.log.info)
     try:
         with exported(snapshot_env(snapshot, earlier, buckets - 1)):
             yield from dbt_runs.stream(context, dbt, ["build"], stratify.config.warehouse)

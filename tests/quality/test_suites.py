@@ -58,8 +58,8 @@ def test_dirty_features_fail_naming_column_and_rows(suite):
 
 
 def test_offending_rows_are_found_whatever_the_frame_index(suite):
-    """Rows are looked up by the labels GX returns: a filtered frame's index (gaps, any order) must not
-    point the message at another customer."""
-    frame = _features(recency_days=[1, 10, -7]).set_axis([10, 3, 7])
+    """Rows are looked up by the labels GX returns: a frame's index (gaps, any order, a label twice, as
+    after a concat) must not point the message at another customer or at two."""
+    frame = _features(recency_days=[1, 10, -7]).set_axis([7, 3, 7])
     (failure,) = validate(frame, suite)[1]
     assert failure.rows == [{"recency_days": -7, "customer_key": "c"}]

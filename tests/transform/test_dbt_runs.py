@@ -113,6 +113,16 @@ def test_dbt_refused_the_warehouse_fails_the_step_naming_the_lock(loaded, monkey
     assert "Conflicting lock is held" in _failure(result)
 
 
+def test_dbt_refused_the_warehouse_retries_the_step(loaded, monkeypatch):
+    """The publish step's first statement is dbt's: its refusal sets the step up for a retry."""
+    _with_retries(loaded, monkeypatch, retries=1)
+    result = _run_while_held(
+        loaded, dbt_publish_models.keys, until_refused=True, job="snapshot_job", partition_key=PUBLISH_PARTITION
+    )
+    retried = [e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_UP_FOR_RETRY]
+    assert retried and retried[0].step_key == "dbt_publish_models"
+
+
 def _failure(result: dg.ExecuteInProcessResult) -> str:
     """The message of the run's first step failure, as the Dagster UI shows it."""
     assert not result.success
