@@ -159,11 +159,13 @@ class StratifyResource(dg.ConfigurableResource):
             "temp_directory": str(spill),
         }
         if wait:
-            with DuckDBResource(database=str(paths.warehouse), connection_config=settings).get_connection() as con:
-                yield _in_utc(con)
+            opened = DuckDBResource(database=str(paths.warehouse), connection_config=settings).get_connection()
         else:
-            with duckdb.connect(str(paths.warehouse), config=settings) as con:
-                yield _in_utc(con)
+            opened = duckdb.connect(str(paths.warehouse), config=settings)
+        with opened as con:
+            # Timestamps with time zone are read and shown in UTC whatever the machine's zone.
+            con.execute("SET TimeZone = 'UTC'")
+            yield con
 
     def pii_salt(self) -> str:
         """STRATIFY_PII_SALT, the secret mixed into every PII hash; there is deliberately no default."""
@@ -203,9 +205,3 @@ class StratifyResource(dg.ConfigurableResource):
         os.environ["DBT_INDIRECT_SELECTION"] = "buildable"
         os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
         os.environ.setdefault("DBT_VERSION_CHECK", "false")
-
-
-def _in_utc(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
-    """Timestamps with time zone are read and shown in UTC whatever the machine's zone."""
-    con.execute("SET TimeZone = 'UTC'")
-    return con

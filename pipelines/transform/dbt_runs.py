@@ -3,8 +3,9 @@
 DuckDB lets one process write a database file. Stratify's own runs are queued one at a time (the run
 queue's warehouse limit), but a BI tool or a `duckdb` shell opened on warehouse.duckdb also holds the lock.
 That is transient, so the step is retried with doubling delays; any other dbt failure fails at once. The
-load models step's look at its build record before dbt starts is retried the same way; other Python steps
-need nothing of this: dagster-duckdb's connection already backs off on the same error (about 100 s).
+warehouse reads a dbt step does before dbt starts (the load build record, the missing training snapshots)
+are retried the same way (retried_when_locked); other Python steps need nothing of this: dagster-duckdb's
+connection already backs off on the same error (about 100 s).
 
 Each invocation also leaves its parse state behind for the next one (keep_parse_state), and the oldest
 invocation folders are deleted (prune_invocations).
