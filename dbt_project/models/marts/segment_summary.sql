@@ -8,16 +8,28 @@ history as (
     select * from {{ ref('customer_tier_history') }}
 ),
 
-memberships as (
-    {{ segment_memberships('history') }}
+segmentations as (
+    {{ published_segmentation_rows() }}
 ),
 
+market_levels as (
+    select * from (values (false), (true)) as market_levels (is_all_markets)
+),
+
+-- Every customer once per segmentation and once more under market 'ALL'. The history is read once and unpivoted
+-- by cross joins, so a filter on snapshot_date (the published snapshot's tests) reaches its scan.
 with_all_markets as (
-    select snapshot_date, segmentation, segment, market, recency_days, frequency_365d, monetary_365d
-    from memberships
-    union all
-    select snapshot_date, segmentation, segment, 'ALL', recency_days, frequency_365d, monetary_365d
-    from memberships
+    select
+        history.snapshot_date,
+        segmentations.segmentation,
+        {{ pick_segmentation('segmentations.segmentation') }} as segment,
+        case when market_levels.is_all_markets then 'ALL' else history.market end as market,
+        history.recency_days,
+        history.frequency_365d,
+        history.monetary_365d
+    from history
+    cross join segmentations
+    cross join market_levels
 ),
 
 per_segment as (

@@ -4,25 +4,32 @@
 -- Customers are matched once, with every segmentation side by side, and counted per combination of moves
 -- before the segmentations are taken apart: matching one row per customer and segmentation instead held
 -- customers x segmentations x snapshots rows at once and ran out of 3 GB at 1.56M customers.
+-- A filter on snapshot_date (the published snapshot's tests) reaches the history's scans: the history is joined
+-- directly (a CTE read twice is materialized whole first), each pair's earlier snapshot is a lookup, not a
+-- window over all snapshots, and the moves are unpivoted by a cross join instead of a union over the
+-- combinations. At 24 snapshots of 300k customers a test's query took 0.66 s before, 0.22 s now (issue #10).
 {{ config(materialized='view', tags=['publish']) }}
 
 {%- set segmentations = published_segmentations() %}
 
 with
 
-history as (
-    select * from {{ ref('customer_tier_history') }}
-),
-
 snapshots as (
-    select distinct snapshot_date from history
+    select distinct snapshot_date from {{ source('segments', 'customer_segments') }}
 ),
 
 pairs as (
     select
-        lag(snapshot_date) over (order by snapshot_date) as previous_snapshot_date,
-        snapshot_date
-    from snapshots
+        (
+            select max(earlier.snapshot_date) from snapshots as earlier
+            where earlier.snapshot_date < later.snapshot_date
+        ) as previous_snapshot_date,
+        later.snapshot_date
+    from snapshots as later
+),
+
+segmentations as (
+    {{ published_segmentation_rows() }}
 ),
 
 combinations as (
@@ -35,9 +42,9 @@ combinations as (
         {%- endfor %}
         count(*) as customers
     from pairs
-    inner join history as earlier on pairs.previous_snapshot_date = earlier.snapshot_date
-    inner join history as later
-        on pairs.snapshot_date = later.snapshot_date
+    inner join {{ ref('customer_tier_history') }} as later on pairs.snapshot_date = later.snapshot_date
+    inner join {{ ref('customer_tier_history') }} as earlier
+        on pairs.previous_snapshot_date = earlier.snapshot_date
         and earlier.customer_key = later.customer_key
     group by
         pairs.previous_snapshot_date,
@@ -48,21 +55,28 @@ combinations as (
         {%- endfor %}
 ),
 
+{%- set from_columns, to_columns = {}, {} %}
+{%- for segmentation in segmentations %}
+{%- do from_columns.update({segmentation: 'from_' ~ loop.index}) %}
+{%- do to_columns.update({segmentation: 'to_' ~ loop.index}) %}
+{%- endfor %}
+
 moves as (
-    {%- for segmentation in segmentations %}
     select
-        previous_snapshot_date,
-        snapshot_date,
-        '{{ segmentation }}' as segmentation,
-        from_{{ loop.index }} as from_segment,
-        to_{{ loop.index }} as to_segment,
-        sum(customers) as customers
+        combinations.previous_snapshot_date,
+        combinations.snapshot_date,
+        segmentations.segmentation,
+        {{ pick_segmentation('segmentations.segmentation', from_columns) }} as from_segment,
+        {{ pick_segmentation('segmentations.segmentation', to_columns) }} as to_segment,
+        sum(combinations.customers) as customers
     from combinations
-    group by previous_snapshot_date, snapshot_date, from_{{ loop.index }}, to_{{ loop.index }}
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
+    cross join segmentations
+    group by
+        combinations.previous_snapshot_date,
+        combinations.snapshot_date,
+        segmentations.segmentation,
+        from_segment,
+        to_segment
 ),
 
 final as (
