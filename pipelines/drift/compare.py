@@ -14,6 +14,7 @@ from pipelines.drift.features import feature_drift
 from pipelines.drift.metrics import SEVERITY, magnitude
 from pipelines.drift.model import model_drift
 from pipelines.drift.segments import migration, segment_drift, usable_segmentations
+from pipelines.warehouse_frames import fetch_frame
 
 JUDGED = ("ok", "watch", "alert")
 KIND_ORDER = {"activity": 0, "feature": 1, "segments": 2}  # at one severity, what customers did comes first
@@ -33,15 +34,19 @@ def reference_snapshot(con: duckdb.DuckDBPyConnection, snapshot: date, cfg: Drif
 
 
 def load_snapshot(con: duckdb.DuckDBPyConnection, snapshot: date) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Features of every customer (with the segment stage's market) and the segments of profiled customers."""
-    features = con.execute(
+    """Features of every customer (with the segment stage's market) and the segments of profiled customers.
+
+    Read through Arrow (fetch_frame): at 286k customers .df() took 1.25 s and 0.45 s for the two, 0.49 s and
+    0.06 s this way, twice per drift step (the snapshot and its reference)."""
+    features = fetch_frame(
+        con,
         "SELECT f.*, coalesce(s.market, f.home_market, 'unknown') AS market FROM marts.customer_features f "
         "LEFT JOIN segments.customer_segments s USING (customer_key, snapshot_date) WHERE f.snapshot_date = ?",
         [snapshot],
-    ).df()
-    segments = con.execute(
-        "SELECT * FROM segments.customer_segments WHERE snapshot_date = ? AND profiled", [snapshot]
-    ).df()
+    )
+    segments = fetch_frame(
+        con, "SELECT * FROM segments.customer_segments WHERE snapshot_date = ? AND profiled", [snapshot]
+    )
     return features, segments
 
 

@@ -9,34 +9,57 @@ from pipelines.orchestration.partitions import snapshot_date_of, snapshot_partit
 from pipelines.quality.reports import record_check
 from pipelines.quality.suites import Failure, SuiteFile, load_suite_files, validate
 from pipelines.resources import StratifyResource
+from pipelines.warehouse_frames import fetch_frame
 
 
 def _read_table(stratify: StratifyResource, suite: SuiteFile, partition_key: str | None) -> pd.DataFrame:
     """The rows the suite judges: one snapshot, the source's latest load, or the whole table."""
+    schema, name = suite.table.split(".")
     with stratify.warehouse() as con:
         present = {r[0] for r in con.execute(f"DESCRIBE {suite.table}").fetchall()}
-        return con.execute(_suite_query(suite, present, partition_key), _params(suite, partition_key)).df()
+        kind = con.execute(
+            "SELECT table_type FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, name]
+        ).fetchall()
+        query = _suite_query(suite, present, partition_key, is_table=kind == [("BASE TABLE",)])
+        # Through Arrow, typed as .df() types them (the suites' expectations see the same frame), faster.
+        return fetch_frame(con, query, _params(suite, partition_key))
 
 
 def _params(suite: SuiteFile, partition_key: str | None) -> list:
     return [snapshot_date_of(partition_key)] if suite.snapshot_column and partition_key else []
 
 
-def _suite_query(suite: SuiteFile, present: set[str], partition_key: str | None) -> str:
+def _suite_query(suite: SuiteFile, present: set[str], partition_key: str | None, is_table: bool = True) -> str:
     """One connection reads the table's columns and the rows; this builds the query in between."""
     # Columns the table lacks are left out, so expectations on them fail as "column not found".
     cols = ", ".join(f'"{c}"' for c in suite.columns if c in present) or "*"
-    query = f"SELECT {cols} FROM {suite.table}"
+    where = ""
     if suite.snapshot_column and partition_key:
-        query += f" WHERE {suite.snapshot_column} = ?"
+        where = f" WHERE {suite.snapshot_column} = ?"
     elif suite.scope == "latest_load":
-        query += f" WHERE _load_id = (SELECT _load_id FROM {suite.table} ORDER BY _loaded_at DESC LIMIT 1)"
+        where = f" WHERE _load_id = (SELECT _load_id FROM {suite.table} ORDER BY _loaded_at DESC LIMIT 1)"
     elif suite.scope == "latest_conversion":
-        query += f" WHERE _converted_at = (SELECT max(_converted_at) FROM {suite.table})"
+        where = f" WHERE _converted_at = (SELECT max(_converted_at) FROM {suite.table})"
     if suite.max_rows:
-        # Large batches are judged on a seeded sample: whole-table invariants are dbt tests over every row.
-        query = f"SELECT * FROM ({query}) USING SAMPLE {int(suite.max_rows)} ROWS (reservoir, 42)"
-    return query
+        return _sample_query(suite, cols, where, is_table)
+    # In table order, so a message names the same first offending rows on every run (a parallel scan does not
+    # keep the order); a view's rows come as they come.
+    return f"SELECT {cols} FROM {suite.table}{where}{' ORDER BY rowid' if is_table else ''}"
+
+
+def _sample_query(suite: SuiteFile, cols: str, where: str, is_table: bool) -> str:
+    """A seeded sample of suite.max_rows rows: whole-table invariants are dbt tests over every row.
+
+    Of a table, the sample is drawn from row ids and only the drawn rows' columns are read, in table order
+    (so the first offending rows a message names are the earliest loaded): sampling the rows themselves read
+    every row's columns, 1.7 s of raw.pos's 4.4M-row load at 10M order lines, 0.7 s this way. A view has no
+    row ids; its rows are sampled whole.
+    """
+    sample = f"USING SAMPLE {int(suite.max_rows)} ROWS (reservoir, 42)"
+    if not is_table:
+        return f"SELECT * FROM (SELECT {cols} FROM {suite.table}{where}) {sample}"
+    drawn = f"SELECT row_id FROM (SELECT rowid AS row_id FROM {suite.table}{where}) {sample}"
+    return f"SELECT {cols} FROM {suite.table} WHERE rowid IN ({drawn}) ORDER BY rowid"
 
 
 def _result(suite: SuiteFile, rows: int, evaluated: int, failures: list[Failure]) -> dg.AssetCheckResult:
