@@ -18,7 +18,9 @@ def _read_table(stratify: StratifyResource, suite: SuiteFile, partition_key: str
     with stratify.warehouse() as con:
         present = {r[0] for r in con.execute(f"DESCRIBE {suite.table}").fetchall()}
         kind = con.execute(
-            "SELECT table_type FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, name]
+            "SELECT table_type FROM information_schema.tables "
+            "WHERE table_catalog = current_database() AND table_schema = ? AND table_name = ?",
+            [schema, name],
         ).fetchall()
         query = _suite_query(suite, present, partition_key, is_table=kind == [("BASE TABLE",)])
         # Through Arrow, typed as .df() types them (the suites' expectations see the same frame), faster.
