@@ -4,7 +4,8 @@ Counts, money and day spans are right-skewed (a few customers spend a hundred ti
 pile up at zero, so every column goes through Yeo-Johnson (a log-like power transform that also takes
 zeros and the negative net spend of a month of returns) before standardising; otherwise the big spenders
 get clusters of their own and everyone else shares one. k is chosen by silhouette on a seeded sample
-because silhouette costs O(rows²); the final model is then fitted on every customer.
+because silhouette costs O(rows²); the final model is then fitted on every customer. Every silhouette of a
+fit (each candidate k's and the final model's) scores the same sample, so its distances are computed once.
 
 Channel behaviour enters as the number of channels and the app and marketplace shares: store and web
 shares are what is left of those (shares sum to one) and, per customer, mostly noise of a few orders.
@@ -17,11 +18,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from sklearn.cluster import KMeans, MiniBatchKMeans
-from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
+from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, pairwise_distances, silhouette_score
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import PowerTransformer, StandardScaler
 
 from pipelines.config import ClusterConfig
+
+# Largest distance matrix a fit keeps to share among its silhouettes: 5,000 sampled customers (the default)
+# take 200 MB, and their six scores 0.7 s instead of 2.4 s, with the same values. A larger sample has each
+# score compute its distances in chunks, as scikit-learn does, instead of holding rows² floats.
+SHARED_DISTANCES_MAX_BYTES = 256 * 2**20
 
 FEATURES = [
     "recency_days", "frequency_365d", "monetary_365d", "avg_order_value_365d", "discount_share",
@@ -68,18 +74,33 @@ def sample_rows(rows: int, size: int, seed: int) -> np.ndarray:
     return np.sort(np.random.default_rng(seed).choice(rows, size, replace=False))
 
 
-def _silhouette(z: np.ndarray, labels: np.ndarray) -> float | None:
+def _silhouette(z: np.ndarray, labels: np.ndarray, metric: str = "euclidean") -> float | None:
     """Silhouette, or None where it is undefined (one cluster, or as many clusters as customers)."""
-    return float(silhouette_score(z, labels)) if 1 < len(set(labels)) < len(z) else None
+    return float(silhouette_score(z, labels, metric=metric)) if 1 < len(set(labels)) < len(z) else None
 
 
-def choose_k(z: np.ndarray, cfg: ClusterConfig, seed: int) -> dict[int, float]:
-    """Silhouette of each candidate k, each fitted and scored on the same seeded sample."""
-    sample = z[sample_rows(len(z), cfg.sample_size, seed)]
+class SampleSilhouette:
+    """Silhouette of labelings of one sample, its pairwise distances computed on first use and kept when
+    they fit in SHARED_DISTANCES_MAX_BYTES (float64, as scikit-learn computes them: the same scores)."""
+
+    def __init__(self, sample: np.ndarray):
+        self.sample = sample
+        self._distances: np.ndarray | None = None
+
+    def __call__(self, labels: np.ndarray) -> float | None:
+        if len(self.sample) ** 2 * 8 > SHARED_DISTANCES_MAX_BYTES:
+            return _silhouette(self.sample, labels)
+        if self._distances is None:
+            self._distances = pairwise_distances(self.sample)
+        return _silhouette(self._distances, labels, metric="precomputed")
+
+
+def choose_k(sample: np.ndarray, cfg: ClusterConfig, seed: int, score: SampleSilhouette) -> dict[int, float]:
+    """Silhouette of each candidate k, each fitted on the seeded sample and scored by `score` (of it)."""
     scores = {}
     for k in range(cfg.k_min, min(cfg.k_max, len(sample) - 1) + 1):
         labels = KMeans(n_clusters=k, n_init=cfg.n_init, random_state=seed).fit_predict(sample)
-        scores[k] = _silhouette(sample, labels)
+        scores[k] = score(labels)
     return scores
 
 
@@ -139,16 +160,17 @@ def fit_clusters(
     x = feature_matrix(features)
     scaling = preprocessor().fit(x.iloc[sample_rows(len(x), transform_sample or len(x), seed)])
     z = scaling.transform(x)
-    silhouettes = choose_k(z, cfg, seed) if k is None else {}
+    sample = sample_rows(len(z), cfg.sample_size, seed)
+    score = SampleSilhouette(z[sample])
+    silhouettes = choose_k(z[sample], cfg, seed, score) if k is None else {}
     k = k if k is not None else pick_k(silhouettes, cfg.k_tolerance, previous_k, cfg.k_keep_tolerance)
     start_z = scaling.transform(start[FEATURES].astype("float64")) if start is not None else None
     model, warm = _warm_or_fresh(z, k, cfg, seed, start_z)
     pipeline = Pipeline([*scaling.steps, ("kmeans", model)])
     labels = model.labels_ if hasattr(model, "labels_") else model.predict(z)
-    sample = sample_rows(len(z), cfg.sample_size, seed)
     metrics = {
         "k": k,
-        "silhouette": _silhouette(z[sample], labels[sample]),
+        "silhouette": score(labels[sample]),
         "davies_bouldin": float(davies_bouldin_score(z, labels)) if 1 < len(set(labels)) < len(z) else None,
         "calinski_harabasz": float(calinski_harabasz_score(z, labels)) if 1 < len(set(labels)) < len(z) else None,
         "warm_start": warm,

@@ -2,11 +2,20 @@
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import adjusted_rand_score
+from sklearn.metrics import adjusted_rand_score, silhouette_score
 
 from pipelines.config import ClusterConfig, SegmentConfig
+from pipelines.segment import clusters
 from pipelines.segment.cluster_model import fit_cluster_model, keep_previous_names
-from pipelines.segment.clusters import FEATURES, _warm_or_fresh, feature_matrix, fit_clusters, pick_k
+from pipelines.segment.clusters import (
+    FEATURES,
+    SampleSilhouette,
+    _warm_or_fresh,
+    feature_matrix,
+    fit_clusters,
+    pick_k,
+    sample_rows,
+)
 
 CFG = ClusterConfig(k_min=3, k_max=6, sample_size=600)
 
@@ -104,3 +113,26 @@ def test_previous_k_stays_until_another_is_clearly_better():
     assert pick_k(december, 0.02, previous_k=5, keep_tolerance=0.05) == 5
     assert pick_k(december, 0.02, previous_k=5, keep_tolerance=0.02) == 6
     assert pick_k({4: 0.20, 5: 0.36}, 0.02, previous_k=4, keep_tolerance=0.05) == 5
+
+
+def test_every_silhouette_of_a_fit_scores_one_sample_with_distances_computed_once(monkeypatch):
+    frame, _ = planted()
+    computed = []
+    real = clusters.pairwise_distances
+    monkeypatch.setattr(clusters, "pairwise_distances", lambda x: computed.append(len(x)) or real(x))
+    fit = fit_clusters(frame, CFG, seed=1)
+    assert computed == [CFG.sample_size]  # four candidate k and the final score: one distance matrix
+    z = fit.pipeline[:-1].transform(feature_matrix(frame))
+    sample = sample_rows(len(z), CFG.sample_size, 1)
+    assert fit.metrics["silhouette"] == silhouette_score(z[sample], fit.labels[sample])  # exactly sklearn's
+    assert len(fit.silhouette_by_k) == 4 and fit.silhouette_by_k[3] == max(fit.silhouette_by_k.values())
+
+
+def test_a_sample_too_large_to_share_its_distances_scores_without_holding_them(monkeypatch):
+    frame, group = planted(n=300)
+    z = feature_matrix(frame).to_numpy()
+    monkeypatch.setattr(clusters, "SHARED_DISTANCES_MAX_BYTES", 300**2 * 8 - 1)
+    score = SampleSilhouette(z)
+    assert score(group) == silhouette_score(z, group) and score._distances is None
+    monkeypatch.setattr(clusters, "SHARED_DISTANCES_MAX_BYTES", 300**2 * 8)
+    assert score(group) == silhouette_score(z, group) and score._distances.shape == (300, 300)
