@@ -95,11 +95,11 @@ class SampleSilhouette:
         return _silhouette(self._distances, labels, metric="precomputed")
 
 
-def choose_k(sample: np.ndarray, cfg: ClusterConfig, seed: int, score: SampleSilhouette) -> dict[int, float]:
-    """Silhouette of each candidate k, each fitted on the seeded sample and scored by `score` (of it)."""
+def choose_k(score: SampleSilhouette, cfg: ClusterConfig, seed: int) -> dict[int, float]:
+    """Silhouette of each candidate k, each fitted on the seeded sample `score` holds and scored on it."""
     scores = {}
-    for k in range(cfg.k_min, min(cfg.k_max, len(sample) - 1) + 1):
-        labels = KMeans(n_clusters=k, n_init=cfg.n_init, random_state=seed).fit_predict(sample)
+    for k in range(cfg.k_min, min(cfg.k_max, len(score.sample) - 1) + 1):
+        labels = KMeans(n_clusters=k, n_init=cfg.n_init, random_state=seed).fit_predict(score.sample)
         scores[k] = score(labels)
     return scores
 
@@ -162,17 +162,18 @@ def fit_clusters(
     z = scaling.transform(x)
     sample = sample_rows(len(z), cfg.sample_size, seed)
     score = SampleSilhouette(z[sample])
-    silhouettes = choose_k(z[sample], cfg, seed, score) if k is None else {}
+    silhouettes = choose_k(score, cfg, seed) if k is None else {}
     k = k if k is not None else pick_k(silhouettes, cfg.k_tolerance, previous_k, cfg.k_keep_tolerance)
     start_z = scaling.transform(start[FEATURES].astype("float64")) if start is not None else None
     model, warm = _warm_or_fresh(z, k, cfg, seed, start_z)
     pipeline = Pipeline([*scaling.steps, ("kmeans", model)])
     labels = model.labels_ if hasattr(model, "labels_") else model.predict(z)
+    defined = 1 < len(np.unique(labels)) < len(z)  # as for the silhouette: one cluster, or one per customer
     metrics = {
         "k": k,
         "silhouette": score(labels[sample]),
-        "davies_bouldin": float(davies_bouldin_score(z, labels)) if 1 < len(set(labels)) < len(z) else None,
-        "calinski_harabasz": float(calinski_harabasz_score(z, labels)) if 1 < len(set(labels)) < len(z) else None,
+        "davies_bouldin": float(davies_bouldin_score(z, labels)) if defined else None,
+        "calinski_harabasz": float(calinski_harabasz_score(z, labels)) if defined else None,
         "warm_start": warm,
     }
     return ClusterFit(pipeline, np.asarray(labels), metrics, silhouettes)
