@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from importlib import metadata
 from pathlib import Path
 
+from benchmarks import targets
 from benchmarks.stages import OUTSIDE, STAGES
 
 PACKAGES = ("duckdb", "dagster", "dagster-dbt", "dbt-core", "dbt-duckdb", "pandas", "scikit-learn")
@@ -69,7 +70,7 @@ def _stage_ratios(run: dict, full: dict) -> dict:
 
 
 def _mb(n: float) -> str:
-    return f"{n / 1024**2:,.0f} MB"
+    return f"{n / 1024**2:,.0f} MiB"
 
 
 def _ratio(x: float | None) -> str:
@@ -141,6 +142,8 @@ def markdown(result: dict) -> str:
         f"{data['customers']:,} customers ({result['started_at'][:10]})",
         "",
         _machine_line(result),
+        "",
+        *targets.table(result),
         "",
         *_stage_table(result),
         "",

@@ -8,7 +8,8 @@
 4. the segment stage at a million customers, replicated from the run (benchmarks/segment_scale.py);
 5. land the first held-out day and `stratify run` again: the incremental cost of a day that still touches
    the last snapshot (in UTC); then the second day, which no snapshot needs: a plain daily run;
-6. JSON, Markdown and the cost-curve plot under --out (benchmarks/report.py).
+6. JSON, Markdown and the cost-curve plot under --out (benchmarks/report.py), and the README's quote of
+   this scale, if it has one (benchmarks/readme.py).
 
 The full pipeline runs once per scale (a 50M run is long); --runs repeats the feature comparison only.
 """
@@ -27,7 +28,7 @@ from pathlib import Path
 
 import yaml
 
-from benchmarks import report, segment_scale
+from benchmarks import readme, report, segment_scale
 from benchmarks.feature_stage import compare_features
 from benchmarks.held_out import split_by_day
 from benchmarks.measure import check, run_measured
@@ -212,6 +213,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--runs", type=int, default=3, help="rounds of the feature comparison (medians)")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results", help="results folder")
+    parser.add_argument("--readme", type=Path, default=readme.README, help="README whose quote of this scale to update")
     parser.add_argument("--work-dir", type=Path, help="STRATIFY_HOME to use (default benchmarks/work/<scale>)")
     parser.add_argument("--memory-limit", help="override warehouse.memory_limit (e.g. 3GB)")
     parser.add_argument("--snapshots", type=int, help="override snapshots.latest: snapshots per stratify run")
@@ -223,6 +225,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     result = benchmark(args)
     paths = report.write(result, args.out)
+    if readme.quote(args.readme, result["scale"], report.markdown(result)):  # README blocks: 10m, 50m
+        paths.append(args.readme)
     print(report.markdown(result))
     print("\n".join(f"wrote {p}" for p in paths))
     return 0

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import run
+from benchmarks import readme, run
 from benchmarks.stages import OUTSIDE, STAGES
 
 
@@ -25,8 +25,11 @@ def restored_environ() -> Iterator[None]:
 @pytest.mark.slow
 @pytest.mark.usefixtures("restored_environ")
 def test_tiny_benchmark_writes_every_stage_ratio_and_table(tmp_path: Path):
-    out = tmp_path / "results"
-    argv = ["--scale", "tiny", "--runs", "1", "--snapshots", "1", "--out", str(out), "--work-dir", str(tmp_path / "w")]
+    out, readme_file = tmp_path / "results", tmp_path / "README.md"
+    begin, end = readme.BEGIN.format(scale="tiny"), readme.END.format(scale="tiny")
+    readme_file.write_text(f"# Stratify\n\n{begin}\nstale\n{end}\n", encoding="utf-8")
+    argv = ["--scale", "tiny", "--runs", "1", "--snapshots", "1", "--out", str(out), "--work-dir", str(tmp_path / "w"),
+            "--readme", str(readme_file)]  # fmt: skip
     assert run.main(argv) == 0
 
     (result_file,) = out.glob("bench-tiny-*.json")
@@ -68,4 +71,8 @@ def test_tiny_benchmark_writes_every_stage_ratio_and_table(tmp_path: Path):
     assert "heaviest dbt models" in table and "`marts/customer_features`" in table
     assert "Segment stage at a million customers" in table and "asset step" in table
     assert "Ingest floor:" in table and "+ 2026-01-02 (s)" in table
+    assert "### Against the targets of issue #10 (scale tiny)" in table
     assert list(out.glob("cost-curve.*"))
+    quoted = readme_file.read_text()  # the README's block now holds this run's table, a heading level down
+    assert "stale" not in quoted and "### Stratify benchmark, scale tiny" in quoted
+    assert "#### Against the targets of issue #10 (scale tiny)" in quoted and quoted.rstrip().endswith(end)
