@@ -155,15 +155,24 @@ def test_history_and_parquet_exist_for_each_snapshot(run):
     assert parts == [f"snapshot_date={s}" for s in snapshots]
 
 
+def _history_files(home: Path) -> dict[str, int]:
+    """The Parquet files of every published snapshot's history, by path, with their inode (a rewrite changes it)."""
+    folder = home / "publish" / "parquet" / "customer_tier_history"
+    return {str(p.relative_to(folder)): p.stat().st_ino for p in folder.rglob("*.parquet")}
+
+
 def test_second_run_is_idempotent(run):
     home, env, _, _ = run
-    before = _tiers(home)
+    before, files_before = _tiers(home), _history_files(home)
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
         ledger_before = con.execute("SELECT count(*), sum(rows_accepted) FROM ops.load_ledger").fetchall()
     _stratify(env, "run", "--snapshots", "2025-06-30:2025-06-30", "--rebuild")
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
         assert con.execute("SELECT count(*), sum(rows_accepted) FROM ops.load_ledger").fetchall() == ledger_before
     pd.testing.assert_frame_equal(before, _tiers(home))
+    # Republishing one snapshot leaves the earlier snapshots' published files as they were, not copied again.
+    earlier = {f: ino for f, ino in files_before.items() if "2025-06-30" not in f}
+    assert len(earlier) >= 2 and {f: _history_files(home)[f] for f in earlier} == earlier
 
 
 def test_a_run_with_nothing_new_skips_up_to_date_snapshots(run):

@@ -21,7 +21,8 @@ def customer_tiers(stratify: StratifyResource) -> dg.MaterializeResult:
     """The published tables in publish/tiers.duckdb (built aside, swapped in by rename) and publish/parquet/."""
     paths = stratify.paths
     with stratify.warehouse() as con:
-        counts = publish(con, paths.tiers_db, paths.parquet)
+        done = publish(con, paths.tiers_db, paths.parquet)
+    counts = done.counts
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(paths.tiers_db)),
@@ -29,6 +30,9 @@ def customer_tiers(stratify: StratifyResource) -> dg.MaterializeResult:
             "size_bytes": paths.tiers_db.stat().st_size,
             "dagster/row_count": counts["customer_tiers"],
             **{f"rows_{table}": n for table, n in counts.items()},
+            # What this publish wrote: history is not copied again, only the dates whose rows changed.
+            "tables_written_whole": ", ".join(done.whole) or "none",
+            "dates_written": dg.MetadataValue.json(done.dates),
             "segment_summary": dg.MetadataValue.md(summary_preview(paths.tiers_db)),
         }
     )

@@ -1,9 +1,10 @@
 """Build the BI database aside and swap it in with one rename.
 
 DuckDB lets no other process open a file while a writer holds it, so BI tools must never open the
-warehouse. They read publish/tiers.duckdb instead; it is written under a temporary name, closed (no
-.wal left behind) and renamed over the old file, so a reader sees either the old or the new file whole.
-A run killed half-way leaves only its temporary files, which the next publish removes.
+warehouse. They read publish/tiers.duckdb instead; a copy of it is updated under a temporary name, closed
+(no .wal left behind) and renamed over the old file, so a reader sees either the old or the new file whole.
+Only the snapshot dates whose rows changed are rewritten (fingerprints.py). A run killed half-way leaves
+only its temporary files, which the next publish removes.
 """
 
 from __future__ import annotations
@@ -12,9 +13,13 @@ import os
 import re
 import shutil
 import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+
+from pipelines.publish import fingerprints, parquet_copies
+from pipelines.publish.sql import date_list, quoted
 
 # Published table -> its sort order. Each is the dbt view marts.<table> (dbt_project/models/marts/,
 # contracts in _marts__published.yml): the shapes, the opaque customer ids and the docs live there.
@@ -30,10 +35,6 @@ STAGING_ALIAS = "publish_staging"
 _HEX = "[0-9a-f]{32}"
 
 
-def _sql_str(value: str | Path) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
-
-
 def remove_leftovers(target: Path, parquet: Path) -> list[str]:
     """Delete the temporary files of publishes that died before their rename (names only this module makes)."""
     staging = re.compile(rf"\.{re.escape(target.stem)}\.{_HEX}\.duckdb(\.wal)?")
@@ -47,55 +48,94 @@ def remove_leftovers(target: Path, parquet: Path) -> list[str]:
     return removed
 
 
-def publish(con: duckdb.DuckDBPyConnection, target: Path, parquet: Path) -> dict[str, int]:
-    """Copy every published table into a new file and new Parquet folders, then swap them in.
+@dataclass
+class Published:
+    """Rows per published table after a publish, and what it wrote: the tables rewritten whole (first
+    publish, changed columns) and, for the others, the snapshot dates rewritten or removed."""
 
-    The tables are copied in one transaction, so they agree with each other (customer_tiers and
-    segment_summary count the same customers). The DuckDB file is swapped first, then each Parquet folder.
+    counts: dict[str, int]
+    whole: list[str] = field(default_factory=list)
+    dates: dict[str, list[str]] = field(default_factory=dict)
+
+
+def publish(con: duckdb.DuckDBPyConnection, target: Path, parquet: Path) -> Published:
+    """Update a copy of the BI file and new Parquet folders to what the warehouse holds, then swap them in.
+
+    Only the snapshot dates whose rows changed since the last publish are written (fingerprints.py), so a
+    publish costs what changed, not all history. The tables are updated in one transaction, so they agree
+    with each other (customer_tiers and segment_summary count the same customers). The DuckDB file is
+    swapped first, then the Parquet folders (parquet_copies.py).
     """
     target.parent.mkdir(parents=True, exist_ok=True)
     parquet.mkdir(parents=True, exist_ok=True)
     remove_leftovers(target, parquet)
     staging = target.with_name(f".{target.stem}.{uuid.uuid4().hex}.duckdb")
-    fresh = {table: parquet / f".{table}.{uuid.uuid4().hex}" for table in PUBLISHED_TABLES}
     try:
-        con.execute(f"ATTACH {_sql_str(staging)} AS {STAGING_ALIAS}")
-        counts = _copy_tables(con)
-        for table, folder in fresh.items():
-            if counts[table]:  # an empty table writes no folder; _swap_folder publishes an empty one
-                con.execute(
-                    f"COPY {STAGING_ALIAS}.{table} TO {_sql_str(folder)} (FORMAT parquet, PARTITION_BY (snapshot_date))"
-                )
+        before = _attach_copy(con, target, staging)
+        result, now = _update_tables(con, before)
+        staged = parquet_copies.stage(con, STAGING_ALIAS, parquet, list(PUBLISHED_TABLES), now)
         con.execute(f"DETACH {STAGING_ALIAS}")
         os.replace(staging, target)
-        for table, folder in fresh.items():
-            _swap_folder(folder, parquet / table)
+        parquet_copies.swap_in(staged, parquet, now)
     finally:
         if STAGING_ALIAS in {r[0] for r in con.execute("SELECT database_name FROM duckdb_databases()").fetchall()}:
             con.execute(f"DETACH {STAGING_ALIAS}")
         remove_leftovers(target, parquet)
-    return counts
+    return result
 
 
-def _copy_tables(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+def _attach_copy(con: duckdb.DuckDBPyConnection, target: Path, staging: Path) -> fingerprints.State:
+    """Attach a copy of the published file as the staging database; its stored state ({} when there is none)."""
+    if target.is_file():
+        shutil.copyfile(target, staging)
+        try:
+            con.execute(f"ATTACH {quoted(staging)} AS {STAGING_ALIAS}")
+            return fingerprints.read_from_database(con, STAGING_ALIAS)
+        except duckdb.Error:  # not a file this DuckDB can open: publish a new one whole
+            staging.unlink(missing_ok=True)
+    con.execute(f"ATTACH {quoted(staging)} AS {STAGING_ALIAS}")
+    return {}
+
+
+def _update_tables(con: duckdb.DuckDBPyConnection, before: fingerprints.State) -> tuple[Published, fingerprints.State]:
+    """Rewrite, in one transaction, each table whole or only its changed dates; the rows and the new state."""
+    result, now = Published(counts={}), {}
+    warehouse = con.execute("SELECT current_database()").fetchall()[0][0]
     con.execute("BEGIN TRANSACTION")
     try:
         for table, order in PUBLISHED_TABLES.items():
-            con.execute(
-                f"CREATE TABLE {STAGING_ALIAS}.{table} AS SELECT * FROM {SOURCE_SCHEMA}.{table} ORDER BY {order}"
-            )
+            source, staged = f"{SOURCE_SCHEMA}.{table}", f"{STAGING_ALIAS}.{table}"
+            columns = fingerprints.columns(con, warehouse, SOURCE_SCHEMA, table)
+            known = before.get(table)
+            if known is None or known.columns != columns:  # first publish or a new shape: whole, then fingerprint
+                result.whole.append(table)
+                con.execute(f"CREATE OR REPLACE TABLE {staged} AS SELECT * FROM {source} ORDER BY {order}")
+                now[table] = fingerprints.fingerprint(con, staged, columns)  # the copy: the view is read once
+                continue
+            now[table] = fingerprints.fingerprint(con, source, columns)
+            change = now[table].changed_since(known)
+            if change is None:  # a NULL snapshot date: no date to rewrite by
+                result.whole.append(table)
+                con.execute(f"CREATE OR REPLACE TABLE {staged} AS SELECT * FROM {source} ORDER BY {order}")
+            elif change != ([], []):
+                result.dates[table] = _rewrite_dates(con, table, order, *change)
+        fingerprints.write_to_database(con, STAGING_ALIAS, now)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    return {t: con.execute(f"SELECT count(*) FROM {STAGING_ALIAS}.{t}").fetchall()[0][0] for t in PUBLISHED_TABLES}
+    result.counts = {
+        t: con.execute(f"SELECT count(*) FROM {STAGING_ALIAS}.{t}").fetchall()[0][0] for t in PUBLISHED_TABLES
+    }
+    return result, now
 
 
-def _swap_folder(fresh: Path, final: Path) -> None:
-    """Two renames: a reader listing the folder in between finds it missing for a moment, never half-written."""
-    fresh.mkdir(exist_ok=True)
-    old = final.with_name(f".{final.name}.old.{uuid.uuid4().hex}")
-    if final.exists():
-        final.rename(old)
-    fresh.rename(final)
-    shutil.rmtree(old, ignore_errors=True)
+def _rewrite_dates(con: duckdb.DuckDBPyConnection, table: str, order: str, write: list[str], drop: list[str]):
+    """Delete the rows of the changed and vanished dates, insert the changed dates' rows anew."""
+    con.execute(f"DELETE FROM {STAGING_ALIAS}.{table} WHERE snapshot_date IN ({date_list(write + drop)})")
+    if write:
+        con.execute(
+            f"INSERT INTO {STAGING_ALIAS}.{table} SELECT * FROM {SOURCE_SCHEMA}.{table} "
+            f"WHERE snapshot_date IN ({date_list(write)}) ORDER BY {order}"
+        )
+    return sorted(write + drop)

@@ -18,13 +18,19 @@ Generated from `dbt_project/models/marts/_marts__published.yml` by `python -m pi
 do not edit by hand. How to connect a BI tool: [bi.md](bi.md).
 
 Where they are, under `$STRATIFY_HOME/publish/`:
-- `tiers.duckdb`: one DuckDB file with the tables below. Each run builds a new file beside it and renames it
-  over the old one, so a reader always sees one complete publish, all tables from the same moment; a
-  connection keeps the file it opened, so reconnect to see a newer publish. Open it read-only.
+- `tiers.duckdb`: one DuckDB file with the tables below. Each publish updates a copy of it beside it and
+  renames the copy over the old file, so a reader always sees one complete publish, all tables from the
+  same moment; a connection keeps the file it opened, so reconnect to see a newer publish. Open it read-only.
 - `parquet/<table>/snapshot_date=<date>/*.parquet`: the same rows (hive partitioning by snapshot_date; in
-  `tier_migration` that is the later snapshot of the pair). Each table's folder is replaced whole.
+  `tier_migration` that is the later snapshot of the pair). Each changed date's folder is written aside and
+  renamed into place, so a reader sees it old or new, never half-written. The hidden
+  `parquet/.stratify-published.json` records what the folders hold; delete it to have the next publish
+  rewrite every folder whole.
 
-Every run republishes everything: the latest snapshot and the history of all snapshots built so far.
+Every publish holds everything, the latest snapshot and the history of all snapshots built so far, but
+writes only the snapshot dates whose rows changed since the last publish (a count and a hash of the rows
+per date, kept in `tiers.duckdb`'s `_stratify.published` table): a new snapshot costs that snapshot, not the
+history again. A table whose columns changed is rewritten whole.
 
 Customer ids: `customer_key` is an opaque id (`cus_` + 16 hex digits) drawn at random when a customer first
 appears and kept in the warehouse (`pseudonyms.customer_key_map`, never published), so one customer keeps

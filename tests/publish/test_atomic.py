@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.publish.atomic import PUBLISHED_TABLES, publish
+from pipelines.publish.fingerprints import PARQUET_STATE
 from pipelines.segment.store import replace_snapshot
 from tests.publish.conftest import POOL, SNAPSHOTS, build_publish_models, segments
 
@@ -35,7 +36,7 @@ def _parquet_count(folder: Path) -> int:
 def test_publish_swaps_the_file_and_open_readers_keep_reading(warehouse, tmp_path):
     target, parquet = _paths(tmp_path)
     with duckdb.connect(str(warehouse)) as con:
-        counts = publish(con, target, parquet)
+        counts = publish(con, target, parquet).counts
     assert counts["customer_tiers"] == POOL - 40 and counts["customer_tier_history"] == 2 * (POOL - 40)
     assert counts["drift_metrics"] == 1 and counts["segment_summary"] > 0 and counts["tier_migration"] > 0
     reader = duckdb.connect(str(target), read_only=True)
@@ -55,9 +56,9 @@ def test_publish_swaps_the_file_and_open_readers_keep_reading(warehouse, tmp_pat
 def test_parquet_copies_equal_the_database_and_are_partitioned_by_snapshot(warehouse, tmp_path):
     target, parquet = _paths(tmp_path)
     with duckdb.connect(str(warehouse)) as con:
-        counts = publish(con, target, parquet)
-        publish(con, target, parquet)  # a second publish replaces the folders and leaves nothing behind
-    assert sorted(p.name for p in parquet.iterdir()) == sorted(PUBLISHED_TABLES)
+        counts = publish(con, target, parquet).counts
+        publish(con, target, parquet)  # a second publish leaves nothing behind
+    assert sorted(p.name for p in parquet.iterdir()) == sorted([*PUBLISHED_TABLES, PARQUET_STATE])
     history = parquet / "customer_tier_history"
     assert sorted(p.name for p in history.iterdir()) == [f"snapshot_date={d}" for d in SNAPSHOTS]
     assert {t: _parquet_count(parquet / t) for t in PUBLISHED_TABLES} == counts
@@ -150,7 +151,7 @@ with duckdb.connect(str(warehouse)) as con:
 def test_a_publish_killed_before_the_swap_leaves_the_previous_one_and_is_cleaned_up(warehouse, tmp_path):
     target, parquet = _paths(tmp_path)
     with duckdb.connect(str(warehouse)) as con:
-        first = publish(con, target, parquet)
+        first = publish(con, target, parquet).counts
         replace_snapshot(con, segments(SNAPSHOTS[1], 77, seed=5, first=40), SNAPSHOTS[1])
     flag = tmp_path / "stalled"
     args = [str(p) for p in (warehouse, target, parquet, flag)]
@@ -163,14 +164,15 @@ def test_a_publish_killed_before_the_swap_leaves_the_previous_one_and_is_cleaned
     proc.wait(timeout=10)
 
     leftovers = [p.name for p in target.parent.iterdir() if p.name.startswith(".")]
-    leftovers += [p.name for p in parquet.iterdir() if p.name.startswith(".")]
-    assert Path(flag.read_text()).name in leftovers and len(leftovers) == 1 + len(PUBLISHED_TABLES)
+    leftovers += [p.name for p in parquet.iterdir() if p.name.startswith(".") and p.name != PARQUET_STATE]
+    # The staged file and a folder of new partitions for each table the changed snapshot touches (not drift).
+    assert Path(flag.read_text()).name in leftovers and len(leftovers) == 1 + len(PUBLISHED_TABLES) - 1
     assert _count_in_new_process(target, "customer_tiers") == first["customer_tiers"]
     assert _count_in_new_process(target, "segment_summary") == first["segment_summary"]
     assert _parquet_count(parquet / "customer_tiers") == first["customer_tiers"]
 
     with duckdb.connect(str(warehouse)) as con:
-        assert publish(con, target, parquet)["customer_tiers"] == 77
+        assert publish(con, target, parquet).counts["customer_tiers"] == 77
     assert sorted(p.name for p in target.parent.iterdir()) == ["parquet", "tiers.duckdb"]
-    assert sorted(p.name for p in parquet.iterdir()) == sorted(PUBLISHED_TABLES)
+    assert sorted(p.name for p in parquet.iterdir()) == sorted([*PUBLISHED_TABLES, PARQUET_STATE])
     assert _count_in_new_process(target, "customer_tiers") == 77

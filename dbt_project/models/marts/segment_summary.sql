@@ -42,7 +42,9 @@ per_segment as (
         sum(monetary_365d) as revenue_base,
         avg(cast(recency_days as double)) as mean_recency_days,
         avg(cast(frequency_365d as double)) as mean_frequency_365d,
-        avg(cast(monetary_365d as double)) as mean_monetary_365d
+        -- avg of the decimal itself: exact sums, so the same rows give the same mean in every run (a sum of
+        -- doubles depends on the order threads add them in, and the publish would see a changed snapshot).
+        avg(monetary_365d) as mean_monetary_365d
     from with_all_markets
     group by snapshot_date, segmentation, segment, market
 ),

@@ -1,0 +1,94 @@
+"""The Parquet copies of the published tables: a folder per table, a partition folder per snapshot date.
+
+A table published for the first time, or with changed columns, is written whole into a hidden folder and
+swapped in by two renames. Otherwise only the partitions of the dates whose rows changed are written aside,
+then each is renamed over its old one, and the partitions of vanished dates are moved out: a reader listing
+a table sees each partition old or new, never half-written. What the folders hold is kept in a state file
+(fingerprints.PARQUET_STATE) removed before the first rename and written after the last, so a publish killed
+in between makes the next one rewrite every table whole.
+"""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from pipelines.publish import fingerprints
+from pipelines.publish.sql import date_list, quoted
+
+
+@dataclass
+class Staged:
+    """Folders written aside, waiting for the BI file's swap: whole tables, and per table the new partitions
+    of changed dates with the dates to remove."""
+
+    whole: dict[str, Path] = field(default_factory=dict)
+    dates: dict[str, tuple[Path, list[str]]] = field(default_factory=dict)
+
+
+def stage(
+    con: duckdb.DuckDBPyConnection, alias: str, folder: Path, tables: list[str], now: fingerprints.State
+) -> Staged:
+    """Write, from the staged BI database `alias`, what each table's folder lacks to match `now`."""
+    before = fingerprints.read_parquet_state(folder)
+    staged = Staged()
+    for table in tables:
+        fresh = folder / f".{table}.{uuid.uuid4().hex}"
+        change = now[table].changed_since(before.get(table)) if (folder / table).is_dir() else None
+        if change is None:
+            _copy(con, f"{alias}.{table}", "true", fresh)
+            staged.whole[table] = fresh
+        elif change != ([], []):
+            write, drop = change
+            if write:
+                _copy(con, f"{alias}.{table}", f"snapshot_date IN ({date_list(write)})", fresh)
+            staged.dates[table] = (fresh, drop)
+    return staged
+
+
+def swap_in(staged: Staged, folder: Path, now: fingerprints.State) -> None:
+    """Rename the staged folders and partitions into place, then record `now` as the folders' state."""
+    fingerprints.forget_parquet_state(folder)
+    for table, fresh in staged.whole.items():
+        swap_folder(fresh, folder / table)
+    for table, (fresh, drop) in staged.dates.items():
+        _swap_partitions(fresh, folder / table, drop, aside=folder / f".{table}.old.{uuid.uuid4().hex}")
+    fingerprints.write_parquet_state(folder, now)
+
+
+def swap_folder(fresh: Path, final: Path) -> None:
+    """Two renames: a reader listing the folder in between finds it missing for a moment, never half-written."""
+    fresh.mkdir(exist_ok=True)  # an empty table wrote no folder: publish an empty one
+    old = final.with_name(f".{final.name}.old.{uuid.uuid4().hex}")
+    if final.exists():
+        final.rename(old)
+    fresh.rename(final)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _swap_partitions(fresh: Path, final: Path, drop: list[str], aside: Path) -> None:
+    """Each new partition renamed over its old one (moved aside first); vanished dates' partitions moved out."""
+    aside.mkdir()
+    for part in sorted(fresh.iterdir()) if fresh.is_dir() else []:
+        if (final / part.name).exists():
+            (final / part.name).rename(aside / part.name)
+        part.rename(final / part.name)
+    for day in drop:
+        name = f"snapshot_date={day}"
+        if (final / name).exists():
+            (final / name).rename(aside / name)
+    shutil.rmtree(aside, ignore_errors=True)
+    shutil.rmtree(fresh, ignore_errors=True)
+
+
+def _copy(con: duckdb.DuckDBPyConnection, table: str, where: str, fresh: Path) -> None:
+    """The rows of `table` matching `where` as Parquet under `fresh`, a partition per snapshot date; no folder
+    when no row matches. The staged table holds each date's rows in published order (written with ORDER BY,
+    whole or date by date), and a scan keeps that order."""
+    if con.execute(f"SELECT count(*) FROM {table} WHERE {where}").fetchall()[0][0]:
+        query = f"SELECT * FROM {table} WHERE {where}"
+        con.execute(f"COPY ({query}) TO {quoted(fresh)} (FORMAT parquet, PARTITION_BY (snapshot_date))")

@@ -1,0 +1,16 @@
+"""SQL literals the publish stage builds statements from (DuckDB's COPY and ATTACH take no parameters)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+
+def quoted(value: str | Path) -> str:
+    """A string literal: single quotes doubled."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def date_list(dates: list[str]) -> str:
+    """DATE literals for ISO dates, each parsed first, so nothing but a date reaches the statement."""
+    return ", ".join(f"DATE '{date.fromisoformat(d).isoformat()}'" for d in dates)
