@@ -30,9 +30,9 @@ def customer_tiers(stratify: StratifyResource) -> dg.MaterializeResult:
             "size_bytes": paths.tiers_db.stat().st_size,
             "dagster/row_count": counts["customer_tiers"],
             **{f"rows_{table}": n for table, n in counts.items()},
-            # What this publish wrote: history is not copied again, only the dates whose rows changed.
+            # What this publish wrote: not all history again, only the dates whose rows changed or vanished.
             "tables_written_whole": ", ".join(done.whole) or "none",
-            "dates_written": dg.MetadataValue.json(done.dates),
+            "dates_changed": dg.MetadataValue.json(done.dates),
             "segment_summary": dg.MetadataValue.md(summary_preview(paths.tiers_db)),
         }
     )

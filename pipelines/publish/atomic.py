@@ -104,21 +104,8 @@ def _update_tables(con: duckdb.DuckDBPyConnection, before: fingerprints.State) -
     con.execute("BEGIN TRANSACTION")
     try:
         for table, order in PUBLISHED_TABLES.items():
-            source, staged = f"{SOURCE_SCHEMA}.{table}", f"{STAGING_ALIAS}.{table}"
             columns = fingerprints.columns(con, warehouse, SOURCE_SCHEMA, table)
-            known = before.get(table)
-            if known is None or known.columns != columns:  # first publish or a new shape: whole, then fingerprint
-                result.whole.append(table)
-                con.execute(f"CREATE OR REPLACE TABLE {staged} AS SELECT * FROM {source} ORDER BY {order}")
-                now[table] = fingerprints.fingerprint(con, staged, columns)  # the copy: the view is read once
-                continue
-            now[table] = fingerprints.fingerprint(con, source, columns)
-            change = now[table].changed_since(known)
-            if change is None:  # a NULL snapshot date: no date to rewrite by
-                result.whole.append(table)
-                con.execute(f"CREATE OR REPLACE TABLE {staged} AS SELECT * FROM {source} ORDER BY {order}")
-            elif change != ([], []):
-                result.dates[table] = _rewrite_dates(con, table, order, *change)
+            now[table] = _update_table(con, table, order, columns, before.get(table), result)
         fingerprints.write_to_database(con, STAGING_ALIAS, now)
         con.execute("COMMIT")
     except BaseException:
@@ -128,6 +115,32 @@ def _update_tables(con: duckdb.DuckDBPyConnection, before: fingerprints.State) -
         t: con.execute(f"SELECT count(*) FROM {STAGING_ALIAS}.{t}").fetchall()[0][0] for t in PUBLISHED_TABLES
     }
     return result, now
+
+
+def _update_table(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    order: str,
+    columns: str,
+    known: fingerprints.TableState | None,
+    result: Published,
+) -> fingerprints.TableState:
+    """One table brought up to date in the staged file (noted in `result`); its new state.
+
+    Without a usable previous state the table is copied whole and fingerprinted from the copy, so its view
+    is read once; otherwise the view is fingerprinted and only the dates that differ are rewritten.
+    """
+    source, staged = f"{SOURCE_SCHEMA}.{table}", f"{STAGING_ALIAS}.{table}"
+    if known is not None and known.columns == columns:
+        state = fingerprints.fingerprint(con, source, columns)
+        change = state.changed_since(known)
+        if change is not None:  # None: a NULL snapshot date, which no date-wise rewrite can reach
+            if change != ([], []):
+                result.dates[table] = _rewrite_dates(con, table, order, *change)
+            return state
+    result.whole.append(table)
+    con.execute(f"CREATE OR REPLACE TABLE {staged} AS SELECT * FROM {source} ORDER BY {order}")
+    return fingerprints.fingerprint(con, staged, columns)
 
 
 def _rewrite_dates(con: duckdb.DuckDBPyConnection, table: str, order: str, write: list[str], drop: list[str]):
