@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 GIB = 1024**3
 END_TO_END_S = {"10m": 180.0, "50m": 900.0}  # seconds, whole `stratify run`
-PEAK_BYTES = {"50m": 6 * GIB}
+PEAK_BYTES = {"50m": 6 * 10**9}  # the issue says 6 GB: decimal, the stricter reading
 FEATURE_SCALE, INCREMENTAL_SCALE = "50m", "10m"  # the feature targets are set at 50M lines, incremental at 10M
 INGEST_LINES_PER_S = 1_000_000
 LOWER_BOUND_RATIO = 2.0  # feature stage wall / the hand-written DuckDB query's

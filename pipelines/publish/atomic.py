@@ -61,10 +61,10 @@ class Published:
 def publish(con: duckdb.DuckDBPyConnection, target: Path, parquet: Path) -> Published:
     """Update a copy of the BI file and new Parquet folders to what the warehouse holds, then swap them in.
 
-    Only the snapshot dates whose rows changed since the last publish are written (fingerprints.py), so a
-    publish costs what changed, not all history. The tables are updated in one transaction, so they agree
-    with each other (customer_tiers and segment_summary count the same customers). The DuckDB file is
-    swapped first, then the Parquet folders (parquet_copies.py).
+    Only the snapshot dates whose rows changed since the last publish are written (fingerprints.py): the
+    writes cost what changed; finding it still reads every published view and copies the file. The tables
+    are updated in one transaction, so they agree with each other (customer_tiers and segment_summary count
+    the same customers). The DuckDB file is swapped first, then the Parquet folders (parquet_copies.py).
     """
     target.parent.mkdir(parents=True, exist_ok=True)
     parquet.mkdir(parents=True, exist_ok=True)
@@ -91,7 +91,8 @@ def _attach_copy(con: duckdb.DuckDBPyConnection, target: Path, staging: Path) ->
         try:
             con.execute(f"ATTACH {quoted(staging)} AS {STAGING_ALIAS}")
             return fingerprints.read_from_database(con, STAGING_ALIAS)
-        except duckdb.Error:  # not a file this DuckDB can open: publish a new one whole
+        except (duckdb.Error, ValueError, TypeError):  # not a file or state we can read: publish anew, whole
+            con.execute(f"DETACH DATABASE IF EXISTS {STAGING_ALIAS}")
             staging.unlink(missing_ok=True)
     con.execute(f"ATTACH {quoted(staging)} AS {STAGING_ALIAS}")
     return {}
@@ -103,6 +104,7 @@ def _update_tables(con: duckdb.DuckDBPyConnection, before: fingerprints.State) -
     warehouse = con.execute("SELECT current_database()").fetchall()[0][0]
     con.execute("BEGIN TRANSACTION")
     try:
+        _drop_unpublished(con)
         for table, order in PUBLISHED_TABLES.items():
             columns = fingerprints.columns(con, warehouse, SOURCE_SCHEMA, table)
             now[table] = _update_table(con, table, order, columns, before.get(table), result)
@@ -115,6 +117,16 @@ def _update_tables(con: duckdb.DuckDBPyConnection, before: fingerprints.State) -
         t: con.execute(f"SELECT count(*) FROM {STAGING_ALIAS}.{t}").fetchall()[0][0] for t in PUBLISHED_TABLES
     }
     return result, now
+
+
+def _drop_unpublished(con: duckdb.DuckDBPyConnection) -> None:
+    """Tables of the copied file that are no longer published (a table dropped from PUBLISHED_TABLES)."""
+    found = con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND schema_name = 'main'", [STAGING_ALIAS]
+    ).fetchall()
+    for (table,) in found:
+        if table not in PUBLISHED_TABLES:
+            con.execute(f'DROP TABLE {STAGING_ALIAS}.main."{table}"')
 
 
 def _update_table(
@@ -131,7 +143,8 @@ def _update_table(
     is read once; otherwise the view is fingerprinted and only the dates that differ are rewritten.
     """
     source, staged = f"{SOURCE_SCHEMA}.{table}", f"{STAGING_ALIAS}.{table}"
-    if known is not None and known.columns == columns:
+    in_file = fingerprints.columns(con, STAGING_ALIAS, "main", table)  # the state is trusted only if the file agrees
+    if known is not None and known.columns == columns == in_file:
         state = fingerprints.fingerprint(con, source, columns)
         change = state.changed_since(known)
         if change is not None:  # None: a NULL snapshot date, which no date-wise rewrite can reach

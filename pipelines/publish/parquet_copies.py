@@ -1,15 +1,17 @@
 """The Parquet copies of the published tables: a folder per table, a partition folder per snapshot date.
 
-A table published for the first time, or with changed columns, is written whole into a hidden folder and
-swapped in by two renames. Otherwise only the partitions of the dates whose rows changed are written aside,
-then each is renamed over its old one, and the partitions of vanished dates are moved out: a reader listing
-a table sees each partition old or new, never half-written. What the folders hold is kept in a state file
-(fingerprints.PARQUET_STATE) removed before the first rename and written after the last, so a publish killed
+A table published for the first time, or with changed columns, is written whole into a hidden folder. Else
+only the partitions of the dates whose rows changed are written there, and the unchanged partitions join
+them as hard links to their files. Either way the hidden folder is then swapped for the table's folder by
+two renames, so a reader listing a table sees the old folder or the new one, each whole (the folder is
+missing between the two renames, for a moment). What the folders hold is kept in a state file
+(fingerprints.PARQUET_STATE) removed before the first swap and written after the last, so a publish killed
 in between makes the next one rewrite every table whole.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import uuid
 from dataclasses import dataclass, field
@@ -56,7 +58,7 @@ def swap_in(staged: Staged, folder: Path, now: fingerprints.State) -> None:
     for table, fresh in staged.whole.items():
         swap_folder(fresh, folder / table)
     for table, (fresh, drop) in staged.dates.items():
-        _swap_partitions(fresh, folder / table, drop, aside=folder / f".{table}.old.{uuid.uuid4().hex}")
+        _swap_partitions(fresh, folder / table, drop)
     fingerprints.write_parquet_state(folder, now)
 
 
@@ -70,19 +72,18 @@ def swap_folder(fresh: Path, final: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def _swap_partitions(fresh: Path, final: Path, drop: list[str], aside: Path) -> None:
-    """Each new partition renamed over its old one (moved aside first); vanished dates' partitions moved out."""
-    aside.mkdir()
-    for part in sorted(fresh.iterdir()) if fresh.is_dir() else []:
-        if (final / part.name).exists():
-            (final / part.name).rename(aside / part.name)
-        part.rename(final / part.name)
-    for day in drop:
-        name = f"snapshot_date={day}"
-        if (final / name).exists():
-            (final / name).rename(aside / name)
-    shutil.rmtree(aside, ignore_errors=True)
-    shutil.rmtree(fresh, ignore_errors=True)
+def _swap_partitions(fresh: Path, final: Path, drop: list[str]) -> None:
+    """The table's folder swapped whole for one holding the new partitions and hard links to the files of
+    the unchanged ones: no date is ever missing from a folder a reader lists, nothing unchanged is copied,
+    and unchanged files keep their inode (a reader holding one open is undisturbed)."""
+    fresh.mkdir(exist_ok=True)
+    gone = {f"snapshot_date={day}" for day in drop}
+    for part in final.iterdir() if final.is_dir() else []:
+        if part.is_dir() and part.name not in gone and not (fresh / part.name).exists():
+            (fresh / part.name).mkdir()
+            for file in part.iterdir():
+                os.link(file, fresh / part.name / file.name)
+    swap_folder(fresh, final)
 
 
 def _copy(con: duckdb.DuckDBPyConnection, table: str, where: str, fresh: Path) -> None:

@@ -22,15 +22,17 @@ Where they are, under `$STRATIFY_HOME/publish/`:
   renames the copy over the old file, so a reader always sees one complete publish, all tables from the
   same moment; a connection keeps the file it opened, so reconnect to see a newer publish. Open it read-only.
 - `parquet/<table>/snapshot_date=<date>/*.parquet`: the same rows (hive partitioning by snapshot_date; in
-  `tier_migration` that is the later snapshot of the pair). Each changed date's folder is written aside and
-  renamed into place, so a reader sees it old or new, never half-written. The hidden
+  `tier_migration` that is the later snapshot of the pair). A changed table's folder is built aside (new
+  partitions, hard links to the unchanged ones) and swapped in by two renames, so a reader sees the old
+  folder or the new one, each whole. The hidden
   `parquet/.stratify-published.json` records what the folders hold; delete it to have the next publish
   rewrite every folder whole.
 
 Every publish holds everything, the latest snapshot and the history of all snapshots built so far, but
 writes only the snapshot dates whose rows changed since the last publish (a count and a hash of the rows
-per date, kept in `tiers.duckdb`'s `_stratify.published` table): a new snapshot costs that snapshot, not the
-history again. A table whose columns changed is rewritten whole.
+per date, kept in `tiers.duckdb`'s `_stratify.published` table): a new snapshot writes that snapshot, not
+the history again (finding what changed still reads every snapshot). A table whose columns changed is
+rewritten whole.
 
 Customer ids: `customer_key` is an opaque id (`cus_` + 16 hex digits) drawn at random when a customer first
 appears and kept in the warehouse (`pseudonyms.customer_key_map`, never published), so one customer keeps

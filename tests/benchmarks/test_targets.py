@@ -49,6 +49,11 @@ def test_each_target_is_judged_from_its_figure_at_its_own_scale():
     assert len(incremental) == 2 and all(v.met is None for v in incremental)  # set at 10M, shown at 50M
 
 
+def test_peak_memory_is_judged_in_decimal_gigabytes_as_the_issue_writes_them():
+    just_over = by_target(result("50m", peak_gib=5.9))["peak memory under 6 GB at 50M"]  # 6.33 GB
+    assert (just_over.met, just_over.measured) == (False, "5.90 GiB (6.34 GB)")
+
+
 def test_a_target_set_at_another_scale_is_shown_without_a_verdict():
     at_10m = by_target(result("10m", wall_s=188.6, peak_gib=7.0))
     assert at_10m["end to end under 3 min at 10M, 15 min at 50M"].met is False

@@ -95,11 +95,11 @@ def test_parquet_left_half_swapped_by_a_failed_publish_is_rewritten_whole_next_t
         replace_snapshot(con, segments(SNAPSHOTS[1], 90, seed=8, first=40), SNAPSHOTS[1])
         swaps = []
 
-        def fail_second(fresh, final, drop, aside):  # the first table's partitions move in, then the publish dies
+        def fail_second(fresh, final, drop):  # the first table's partitions move in, then the publish dies
             if swaps:
                 raise OSError("disk gone")
             swaps.append(final.name)
-            original(fresh, final, drop, aside)
+            original(fresh, final, drop)
 
         original = parquet_copies._swap_partitions
         monkeypatch.setattr(parquet_copies, "_swap_partitions", fail_second)
@@ -124,3 +124,37 @@ def test_a_file_published_before_states_were_kept_is_rewritten_whole(warehouse, 
     with duckdb.connect(str(warehouse)) as con:
         assert publish(con, target, parquet).whole == list(PUBLISHED_TABLES)
     _same_as_from_scratch(warehouse, target, parquet, tmp_path / "scratch")
+
+
+def _edit_published(target: Path, *statements: str) -> None:
+    with duckdb.connect(str(target)) as con:
+        for statement in statements:
+            con.execute(statement)
+
+
+def test_a_state_the_file_disagrees_with_is_not_trusted(warehouse, tmp_path):
+    target, parquet = _paths(tmp_path)
+    with duckdb.connect(str(warehouse)) as con:
+        publish(con, target, parquet)
+    _edit_published(target, "DROP TABLE tier_migration", "ALTER TABLE segment_summary DROP COLUMN revenue_share")
+    with duckdb.connect(str(warehouse)) as con:
+        assert publish(con, target, parquet).whole == ["segment_summary", "tier_migration"]
+    _same_as_from_scratch(warehouse, target, parquet, tmp_path / "scratch")
+
+
+def test_an_unreadable_state_or_a_table_no_longer_published_is_mended(warehouse, tmp_path):
+    target, parquet = _paths(tmp_path)
+    with duckdb.connect(str(warehouse)) as con:
+        publish(con, target, parquet)
+    _edit_published(
+        target, "CREATE OR REPLACE TABLE _stratify.published AS SELECT 1 AS x", "CREATE TABLE retired AS SELECT 1 AS y"
+    )
+    with duckdb.connect(str(warehouse)) as con:
+        assert publish(con, target, parquet).whole == list(PUBLISHED_TABLES)
+    with duckdb.connect(str(target), read_only=True) as con:
+        assert {r[0] for r in con.execute("SHOW TABLES").fetchall()} == set(PUBLISHED_TABLES)
+    _edit_published(target, "CREATE TABLE retired AS SELECT 1 AS y")  # with a good state too
+    with duckdb.connect(str(warehouse)) as con:
+        assert publish(con, target, parquet).whole == []
+    with duckdb.connect(str(target), read_only=True) as con:
+        assert {r[0] for r in con.execute("SHOW TABLES").fetchall()} == set(PUBLISHED_TABLES)
