@@ -25,7 +25,6 @@ from pipelines.ingest.readers import (
     read_as_text,
     record_offsets,
     scan_columns,
-    sql_str,
     text_scan,
 )
 from pipelines.ingest.rules import (
@@ -36,6 +35,7 @@ from pipelines.ingest.rules import (
     reason_expression,
     typed_expression,
 )
+from pipelines.sql_literals import sql_str
 
 OPS_DDL = """
 CREATE SCHEMA IF NOT EXISTS ops;

@@ -15,12 +15,9 @@ from pathlib import Path
 import duckdb
 
 from pipelines.config import FileSet
+from pipelines.sql_literals import sql_str
 
 FILE_COLUMN = "_stratify_file"
-
-
-def sql_str(value: str | Path) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 def ident(name: str) -> str:

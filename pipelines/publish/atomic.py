@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.publish import fingerprints, parquet_copies
-from pipelines.publish.sql import date_list, quoted
+from pipelines.sql_literals import date_list, sql_str
 
 # Published table -> its sort order. Each is the dbt view marts.<table> (dbt_project/models/marts/,
 # contracts in _marts__published.yml): the shapes, the opaque customer ids and the docs live there.
@@ -89,12 +89,12 @@ def _attach_copy(con: duckdb.DuckDBPyConnection, target: Path, staging: Path) ->
     if target.is_file():
         shutil.copyfile(target, staging)
         try:
-            con.execute(f"ATTACH {quoted(staging)} AS {STAGING_ALIAS}")
+            con.execute(f"ATTACH {sql_str(staging)} AS {STAGING_ALIAS}")
             return fingerprints.read_from_database(con, STAGING_ALIAS)
         except (duckdb.Error, ValueError, TypeError):  # not a file or state we can read: publish anew, whole
             con.execute(f"DETACH DATABASE IF EXISTS {STAGING_ALIAS}")
             staging.unlink(missing_ok=True)
-    con.execute(f"ATTACH {quoted(staging)} AS {STAGING_ALIAS}")
+    con.execute(f"ATTACH {sql_str(staging)} AS {STAGING_ALIAS}")
     return {}
 
 
@@ -113,9 +113,7 @@ def _update_tables(con: duckdb.DuckDBPyConnection, before: fingerprints.State) -
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    result.counts = {
-        t: con.execute(f"SELECT count(*) FROM {STAGING_ALIAS}.{t}").fetchall()[0][0] for t in PUBLISHED_TABLES
-    }
+    result.counts = {table: state.rows() for table, state in now.items()}
     return result, now
 
 

@@ -38,6 +38,10 @@ class TableState:
         write = sorted(d for d, fp in self.dates.items() if before.dates.get(d) != fp)
         return write, sorted(set(before.dates) - set(self.dates))
 
+    def rows(self, dates: list[str] | None = None) -> int:
+        """Rows of the given dates (all by default), read off the fingerprints ('count:hash') without a query."""
+        return sum(int(fp.split(":")[0]) for d, fp in self.dates.items() if dates is None or d in dates)
+
 
 State = dict[str, TableState]
 
@@ -58,12 +62,6 @@ def fingerprint(con: duckdb.DuckDBPyConnection, relation: str, columns: str) -> 
         f"SELECT snapshot_date, count(*), sum(hash(t)) FROM {relation} AS t GROUP BY snapshot_date"
     ).fetchall()
     return TableState(columns, {("null" if d is None else d.isoformat()): f"{n}:{h}" for d, n, h in rows})
-
-
-def current(con: duckdb.DuckDBPyConnection, schema: str, tables: list[str]) -> State:
-    """The fingerprints of `schema`.<table> in `con`'s default database as it sees them now."""
-    database = con.execute("SELECT current_database()").fetchall()[0][0]
-    return {t: fingerprint(con, f"{schema}.{t}", columns(con, database, schema, t)) for t in tables}
 
 
 def read_from_database(con: duckdb.DuckDBPyConnection, alias: str) -> State:

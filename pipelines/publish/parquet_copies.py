@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.publish import fingerprints
-from pipelines.publish.sql import date_list, quoted
+from pipelines.sql_literals import date_list, sql_str
 
 
 @dataclass
@@ -42,12 +42,13 @@ def stage(
         fresh = folder / f".{table}.{uuid.uuid4().hex}"
         change = now[table].changed_since(before.get(table)) if (folder / table).is_dir() else None
         if change is None:
-            _copy(con, f"{alias}.{table}", "true", fresh)
+            if now[table].rows():  # an empty table writes no folder: swap_folder publishes an empty one
+                _copy(con, f"SELECT * FROM {alias}.{table}", fresh)
             staged.whole[table] = fresh
         elif change != ([], []):
             write, drop = change
-            if write:
-                _copy(con, f"{alias}.{table}", f"snapshot_date IN ({date_list(write)})", fresh)
+            if now[table].rows(write):
+                _copy(con, f"SELECT * FROM {alias}.{table} WHERE snapshot_date IN ({date_list(write)})", fresh)
             staged.dates[table] = (fresh, drop)
     return staged
 
@@ -86,10 +87,7 @@ def _swap_partitions(fresh: Path, final: Path, drop: list[str]) -> None:
     swap_folder(fresh, final)
 
 
-def _copy(con: duckdb.DuckDBPyConnection, table: str, where: str, fresh: Path) -> None:
-    """The rows of `table` matching `where` as Parquet under `fresh`, a partition per snapshot date; no folder
-    when no row matches. The staged table holds each date's rows in published order (written with ORDER BY,
-    whole or date by date), and a scan keeps that order."""
-    if con.execute(f"SELECT count(*) FROM {table} WHERE {where}").fetchall()[0][0]:
-        query = f"SELECT * FROM {table} WHERE {where}"
-        con.execute(f"COPY ({query}) TO {quoted(fresh)} (FORMAT parquet, PARTITION_BY (snapshot_date))")
+def _copy(con: duckdb.DuckDBPyConnection, query: str, fresh: Path) -> None:
+    """The query's rows as Parquet under `fresh`, a partition per snapshot date. The staged table holds each
+    date's rows in published order (written with ORDER BY, whole or date by date), and a scan keeps it."""
+    con.execute(f"COPY ({query}) TO {sql_str(fresh)} (FORMAT parquet, PARTITION_BY (snapshot_date))")

@@ -9,7 +9,7 @@ from pipelines.publish.fingerprints import TableState
 
 
 def _state(con: duckdb.DuckDBPyConnection) -> TableState:
-    return fingerprints.current(con, "marts", ["t"])["t"]
+    return fingerprints.fingerprint(con, "marts.t", fingerprints.columns(con, "memory", "marts", "t"))
 
 
 def _table(rows: str) -> duckdb.DuckDBPyConnection:
@@ -26,6 +26,7 @@ def test_only_the_date_whose_rows_changed_is_written_and_a_vanished_one_deleted(
     before = _state(_table(ROWS))
     changed = _table(ROWS.replace("(DATE '2025-02-28', 'a', 'gold')", "(DATE '2025-02-28', 'a', 'bronze')"))
     assert _state(changed).changed_since(before) == (["2025-02-28"], [])
+    assert (before.rows(), before.rows(["2025-02-28"])) == (3, 1)  # counts read off the fingerprints
     reordered = _table(
         "(DATE '2025-02-28', 'a', 'gold'), (DATE '2025-01-31', 'b', 'silver'), (DATE '2025-01-31', 'a', 'gold')"
     )
@@ -44,7 +45,7 @@ def test_new_columns_or_no_previous_state_mean_a_whole_rewrite():
 
 def test_the_state_round_trips_through_the_bi_file_and_the_parquet_folder(tmp_path: Path):
     con = _table(ROWS)
-    state = fingerprints.current(con, "marts", ["t"])
+    state = {"t": _state(con)}
     con.execute(f"ATTACH '{tmp_path / 'bi.duckdb'}' AS bi")
     assert fingerprints.read_from_database(con, "bi") == {}
     fingerprints.write_to_database(con, "bi", state)

@@ -1,4 +1,4 @@
-"""SQL literals the publish stage builds statements from (DuckDB's COPY and ATTACH take no parameters)."""
+"""SQL literals for the statements DuckDB takes no parameters in (COPY, ATTACH, read_csv options)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 
 
-def quoted(value: str | Path) -> str:
+def sql_str(value: str | Path) -> str:
     """A string literal: single quotes doubled."""
     return "'" + str(value).replace("'", "''") + "'"
 
