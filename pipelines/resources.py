@@ -182,7 +182,7 @@ class StratifyResource(dg.ConfigurableResource):
         return os.environ.get("STRATIFY_ALERT_WEBHOOK") or None
 
     def export_dbt_env(self) -> None:
-        """Tell the dbt subprocess (profiles.yml reads env_var) which warehouse and limits to use."""
+        """Tell dbt (profiles.yml reads env_var) which warehouse and limits to use."""
         wh = self.config.warehouse
         os.environ["STRATIFY_WAREHOUSE_PATH"] = str(self.paths.warehouse)
         os.environ["STRATIFY_DUCKDB_MEMORY_LIMIT"] = wh.memory_limit

@@ -1,7 +1,6 @@
 """A dbt step waits out a warehouse held by another process (a BI tool, a duckdb shell) instead of failing."""
 
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -14,12 +13,10 @@ import pytest
 import yaml
 
 from pipelines.definitions import defs
-from pipelines.demo.generator import DemoSpec, generate
 from pipelines.orchestration.runner import QUIET_LOGS
 from pipelines.transform.assets import dbt_load_models, dbt_publish_models, dbt_snapshot_models
 from pipelines.transform.dbt_runs import KEEP_INVOCATIONS, PARSE_STATE, prune_invocations
 from tests.conftest import REPO
-from tests.jobs import run_job
 
 pytestmark = pytest.mark.slow
 
@@ -65,28 +62,6 @@ def _retried(instance: dg.DagsterInstance) -> bool:
     return any(
         instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_UP_FOR_RETRY) for run in instance.get_runs()
     )
-
-
-@pytest.fixture(scope="module")
-def ingested(tmp_path_factory):
-    """A small demo with two month ends (Oct and Nov 2025), ingested once for the module's tests."""
-    template = tmp_path_factory.mktemp("dbt_runs") / "home"
-    (template / "dagster").mkdir(parents=True)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("STRATIFY_HOME", str(template))
-        mp.setenv("STRATIFY_CONFIG", str(REPO / "stratify.yaml"))
-        mp.setenv("DAGSTER_HOME", str(template / "dagster"))
-        mp.setenv("STRATIFY_PII_SALT", "test-salt")
-        generate(DemoSpec(customers=40, days=70, seed=2), template / "landing")
-        run_job("ingest_job")
-    return template
-
-
-@pytest.fixture
-def loaded(home, ingested):
-    """This test's own copy of the ingested home; dbt's artifacts and parse state stay with the template."""
-    shutil.copytree(ingested, home, dirs_exist_ok=True, ignore=shutil.ignore_patterns("dbt-target"))
-    return home
 
 
 def test_a_held_warehouse_is_retried_and_the_step_succeeds(loaded, monkeypatch):
