@@ -15,6 +15,7 @@ tool) and DuckDB's memory returned, as a subprocess's exit did.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import queue
 import threading
@@ -68,6 +69,12 @@ def cancel_dbt() -> None:
         adapter.cancel_open_connections()
 
 
+def interrupt_thread(thread: threading.Thread) -> None:
+    """Raise KeyboardInterrupt in `thread` at its next Python instruction (CPython's PyThreadState_SetAsyncExc):
+    signals reach only the main thread, and dbt's own Ctrl-C handling expects a KeyboardInterrupt."""
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident), ctypes.py_object(KeyboardInterrupt))
+
+
 @dataclass
 class InProcessDbtInvocation(DbtCliInvocation):
     """A DbtCliInvocation whose dbt runs in this process; `process` is None."""
@@ -77,10 +84,16 @@ class InProcessDbtInvocation(DbtCliInvocation):
     _events: queue.Queue = field(init=False, default_factory=queue.Queue)
     _worker: threading.Thread | None = field(init=False, default=None)
     _finished: _Finished | None = field(init=False, default=None)
+    _in_dbt: bool = field(init=False, default=False)  # the worker is inside dbtRunner.invoke; under _lock
+    _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
 
     @property
     def dbt_command(self) -> str:
         return " ".join(["dbt", *self.args])
+
+    def _set_in_dbt(self, inside: bool) -> None:
+        with self._lock:
+            self._in_dbt = inside
 
     def _run(self) -> None:
         """Worker thread: run dbt, putting each event (as its JSON-line dict) and then _Finished on the queue."""
@@ -94,7 +107,9 @@ class InProcessDbtInvocation(DbtCliInvocation):
         finished = _Finished(success=False)
         try:
             with _environment(self.env), pushd(str(self.project_dir)):
+                self._set_in_dbt(True)
                 result = dbtRunner(callbacks=[forward]).invoke(list(self.args))
+                self._set_in_dbt(False)  # an interrupt sent before this lands here at the latest, and is caught
             finished = _Finished(success=result.success, exception=result.exception)
         except BaseException as exc:  # reported to the step's thread, not lost in this one
             finished = _Finished(success=False, exception=exc)
@@ -124,10 +139,17 @@ class InProcessDbtInvocation(DbtCliInvocation):
             raise
 
     def _stop(self) -> None:
-        """On a run's termination: cancel dbt's queries and give dbt the subprocess's grace period to stop."""
+        """On a run's termination, what Ctrl-C does to a dbt process: KeyboardInterrupt in dbt's thread (dbt then
+        cancels its queries, skips the nodes left and writes run_results.json), then dbt's queries cancelled
+        here too, since a thread waiting for its nodes sees the interrupt only once one of them returns. dbt
+        gets the grace period dagster-dbt gives a subprocess."""
+        if self._worker is None:
+            return
+        with self._lock:  # never into our own clean-up, which must release the warehouse
+            if self._in_dbt:
+                interrupt_thread(self._worker)
         cancel_dbt()
-        if self._worker is not None:
-            self._worker.join(timeout=DAGSTER_DBT_TERMINATION_TIMEOUT_SECONDS)
+        self._worker.join(timeout=DAGSTER_DBT_TERMINATION_TIMEOUT_SECONDS)
 
     def _wait(self) -> _Finished:
         """dbt's result once it has stopped; events nobody read (a consumer that stopped early) are dropped."""

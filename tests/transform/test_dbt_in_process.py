@@ -4,9 +4,11 @@ warehouse released afterwards."""
 import os
 import subprocess
 import sys
+import threading
 
 import dagster as dg
 import pytest
+from dagster._core.errors import DagsterExecutionInterruptedError
 from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
 from pipelines.definitions import defs
@@ -19,7 +21,11 @@ from pipelines.transform.project import DBT_EXECUTABLE, dbt_project
 
 pytestmark = pytest.mark.slow
 
-OPEN_FOR_WRITING = "import sys, duckdb; duckdb.connect(sys.argv[1]).execute('create table _probe as select 1')"
+OPEN_FOR_WRITING = (
+    "import sys, duckdb; duckdb.connect(sys.argv[1]).execute('create or replace table _probe as select 1')"
+)
+# A query that would run for hours: only a cancel ends it.
+ENDLESS = "select sum(hash(range)) as s from range(10000000000000)"
 
 
 @pytest.fixture
@@ -109,3 +115,33 @@ def test_a_failing_dbt_command_fails_naming_dbts_error(dbt_env, monkeypatch):
     assert "no_such_macro" in str(failed.get_error())
     with pytest.raises(DagsterDbtCliRuntimeError, match="no_such_macro"):
         dbt.cli(["run-operation", "no_such_macro"]).wait()
+
+
+def _writable(warehouse) -> bool:
+    """Whether another process can open the warehouse for writing (DuckDB lets one process hold a file)."""
+    return subprocess.run([sys.executable, "-c", OPEN_FOR_WRITING, str(warehouse)], capture_output=True).returncode == 0
+
+
+@pytest.mark.parametrize("moment", ["starting", "querying"])
+def test_a_terminated_dbt_step_stops_dbt_and_frees_the_warehouse(dbt_env, moment):
+    """Dagster terminating a run raises DagsterExecutionInterruptedError in the step's thread while it waits for
+    dbt's events (a dbt subprocess would get SIGINT). Whether dbt is still starting (no query to cancel yet) or
+    running its query, dbt stops within the grace period, the step fails with the interrupt and the warehouse
+    is free for the next run."""
+    dbt = StratifyDbtCli(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)
+    invocation = dbt.cli(["show", "--inline", ENDLESS], manifest=dbt_project.manifest_path, raise_on_error=False)
+    events = invocation._stream_stdout()
+    names = [next(events)["info"]["name"]]
+    if moment == "querying":
+        while names[-1] != "ConcurrencyLine":  # dbt's last word before it runs the query
+            names.append(next(events)["info"]["name"])
+        for _ in range(120):  # until the query's connection holds the warehouse
+            if not _writable(dbt_env / "warehouse.duckdb"):
+                break
+        else:
+            pytest.fail(f"dbt never opened the warehouse: {names}")
+    with pytest.raises(DagsterExecutionInterruptedError):
+        events.throw(DagsterExecutionInterruptedError())
+    assert not any(t.name == "stratify-dbt" and t.is_alive() for t in threading.enumerate())
+    assert invocation._wait().success is False
+    assert _writable(dbt_env / "warehouse.duckdb")
