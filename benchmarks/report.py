@@ -199,7 +199,11 @@ def _held_out_text(result: dict) -> str:
     (first, n1), (second, n2) = held.items()
     rebuilt = [j["snapshot_date"] for j in result["incremental_run"]["jobs"] if j["snapshot_date"]]
     rebuilt_next = [j["snapshot_date"] for j in result["next_day_run"]["jobs"] if j["snapshot_date"]]
-    why = f": store times of a day may still be {_day_before(first)} in UTC" if rebuilt else ""
+    reasons = result["incremental_run"].get("rebuild_reasons")
+    if reasons is None:  # results before the runner's reasons were recorded
+        why = f": store times of a day may still be {_day_before(first)} in UTC" if rebuilt else ""
+    else:
+        why = "".join(f": {reason}" for reason in reasons.values())  # the first rebuilt snapshot's
     return (
         f"Then {first} lands ({n1:,} order lines; snapshots rebuilt: {', '.join(rebuilt) or 'none'}{why}), and "
         f"then {second} ({n2:,} order lines; snapshots rebuilt: {', '.join(rebuilt_next) or 'none'})."

@@ -54,6 +54,7 @@ HELD_OUT = (date(2026, 1, 1), END)  # landed one at a time after the full run (b
 ORDER_SOURCES = ("pos", "ecommerce", "app", "marketplace")
 ORDER_FOLDERS = ("pos", "pos_de", "ecommerce", "app", "marketplace")  # monthly order-line files (demo layout)
 STRATIFY = str(Path(sys.executable).with_name("stratify"))
+BUILDING = re.compile(r"^==> snapshot (\S+): building \((.*)\)$", re.MULTILINE)  # stratify run's progress line
 
 
 def bench_config(
@@ -151,7 +152,8 @@ def pipeline_run(home: Path, env: dict[str, str], label: str) -> dict:
     m = check(run_measured([STRATIFY, "run"], env, home, log), log)
     stages = pipeline_stages(env["DAGSTER_HOME"], before, m.wall_s, m.samples)
     samples = [(round(t - m.started_at, 2), rss) for t, rss in m.samples]
-    return {"wall_s": m.wall_s, "peak_rss": m.peak_rss, **stages, "rss_samples": samples}
+    reasons = dict(BUILDING.findall(log.read_text(encoding="utf-8")))  # the first rebuilt snapshot's reason
+    return {"wall_s": m.wall_s, "peak_rss": m.peak_rss, **stages, "rss_samples": samples, "rebuild_reasons": reasons}
 
 
 def land_held_out(home: Path, day: date) -> None:

@@ -22,7 +22,8 @@ CREATE SCHEMA IF NOT EXISTS ops;
 CREATE TABLE IF NOT EXISTS ops.snapshot_builds (snapshot_date DATE, built_at TIMESTAMP, fingerprint VARCHAR);
 """
 # Local order times can be up to 14 h ahead of UTC: a line stamped the day after a snapshot may belong to it.
-# Sources whose timestamps carry their offset (TIMESTAMPTZ) are judged by their exact UTC day instead.
+# Sources whose timestamps carry their offset (TIMESTAMPTZ), and store times placed by their store's time zone,
+# are judged by their exact UTC day instead.
 TIME_ZONE_MARGIN = timedelta(days=1)
 # Folders and files; the dbt project and profile set model configs (materializations, +tags, vars, threads).
 _CODE = (
@@ -77,10 +78,27 @@ def why_rebuild(con: duckdb.DuckDBPyConnection, snapshot: date, stamp: str) -> s
 
 def _first_order_day(con: duckdb.DuckDBPyConnection, source: str, since) -> tuple[date | None, timedelta]:
     """The earliest order day among a source's lines loaded since, and how far past a snapshot it may be
-    and still belong to it: a local day (TIMESTAMP) may be a day ahead of UTC, a UTC day (TIMESTAMPTZ) not."""
-    if CONTRACTS[source].column("ordered_at").sql_type == "TIMESTAMPTZ":
-        day, margin = "CAST(timezone('UTC', ordered_at) AS DATE)", timedelta(0)
+    and still belong to it. The day is the UTC day the snapshot models give a line: a TIMESTAMPTZ's own, or a
+    store's local time turned to UTC by the store's time zone (kept as it is for a store without one, as
+    int_orders__unified does). Only local times with no store to place them may be a day ahead."""
+    contract = CONTRACTS[source]
+    if contract.column("ordered_at").sql_type == "TIMESTAMPTZ":
+        day, join, margin = "CAST(timezone('UTC', line.ordered_at) AS DATE)", "", timedelta(0)
+    elif "store_id" in contract.names:  # raw.stores exists: the snapshot's dbt models read it
+        day, join, margin = _STORE_UTC_DAY, _STORE_JOIN, timedelta(0)
     else:
-        day, margin = "CAST(ordered_at AS DATE)", TIME_ZONE_MARGIN
-    first = con.execute(f"SELECT min({day}) FROM raw.{source} WHERE _loaded_at > ?", [since]).fetchall()[0][0]
-    return first, margin
+        day, join, margin = "CAST(line.ordered_at AS DATE)", "", TIME_ZONE_MARGIN
+    sql = f"SELECT min({day}) FROM raw.{source} AS line {join} WHERE line._loaded_at > ?"
+    return con.execute(sql, [since]).fetchall()[0][0], margin
+
+
+# The stores as stg_stores__stores keeps them (ids trimmed and upper-cased, the latest row per store), and
+# the to_utc macro's conversion.
+_STORE_JOIN = """LEFT JOIN (
+    SELECT upper(trim(store_id)) AS store_id, trim(timezone) AS timezone FROM raw.stores
+    QUALIFY row_number() OVER (PARTITION BY upper(trim(store_id)) ORDER BY _loaded_at DESC) = 1
+) AS store ON upper(trim(line.store_id)) = store.store_id"""
+_STORE_UTC_DAY = (
+    "CAST(coalesce(CAST(timezone('UTC', timezone(store.timezone, line.ordered_at)) AS TIMESTAMP), line.ordered_at)"
+    " AS DATE)"
+)
