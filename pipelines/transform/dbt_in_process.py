@@ -19,6 +19,7 @@ import ctypes
 import os
 import queue
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from dagster_dbt.core.dbt_cli_invocation import DAGSTER_DBT_TERMINATION_TIMEOUT_
 from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
 STDOUT_LEVELS = {"info", "warn", "error"}  # what dbt prints at its default --log-level info
+CANCEL_EVERY_SECONDS = 0.5  # while a terminated dbt has not stopped
 
 
 @dataclass
@@ -38,7 +40,13 @@ class _Finished:
     """The worker's last message: dbt's result, or what stopped it."""
 
     success: bool
-    exception: BaseException | None = None
+    # What stopped dbt, as "Type: message": the exception itself would keep its traceback's frames, and with
+    # them dbt's DuckDB cursors, alive after dbt returned.
+    error: str | None = None
+
+    @classmethod
+    def of(cls, success: bool, exc: BaseException | None) -> _Finished:
+        return cls(success, f"{type(exc).__name__}: {exc}" if exc is not None else None)
 
 
 @contextmanager
@@ -55,10 +63,17 @@ def _environment(env: Mapping[str, str]) -> Iterator[None]:
 
 
 def release_duckdb() -> None:
-    """Drop dbt-duckdb's process-wide environment, closing its DuckDB database (see the module docstring)."""
+    """Close dbt-duckdb's DuckDB database (see the module docstring): the connections dbt left open (an
+    interrupted dbt leaves its node's), then the process-wide environment holding the database."""
     from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    from dbt.adapters.factory import FACTORY
 
+    for adapter in list(FACTORY.adapters.values()):
+        adapter.cleanup_connections()
+    environment = DuckDBConnectionManager._ENV
     DuckDBConnectionManager.close_all_connections()
+    if environment is not None:  # closed now, not when the last reference to it goes
+        environment.close()
 
 
 def cancel_dbt() -> None:
@@ -110,9 +125,10 @@ class InProcessDbtInvocation(DbtCliInvocation):
                 self._set_in_dbt(True)
                 result = dbtRunner(callbacks=[forward]).invoke(list(self.args))
                 self._set_in_dbt(False)  # an interrupt sent before this lands here at the latest, and is caught
-            finished = _Finished(success=result.success, exception=result.exception)
+            finished = _Finished.of(result.success, result.exception)
+            del result  # its exception's traceback holds dbt's frames, and they its cursors
         except BaseException as exc:  # reported to the step's thread, not lost in this one
-            finished = _Finished(success=False, exception=exc)
+            finished = _Finished.of(False, exc)
         finally:
             try:
                 release_duckdb()
@@ -140,16 +156,19 @@ class InProcessDbtInvocation(DbtCliInvocation):
 
     def _stop(self) -> None:
         """On a run's termination, what Ctrl-C does to a dbt process: KeyboardInterrupt in dbt's thread (dbt then
-        cancels its queries, skips the nodes left and writes run_results.json), then dbt's queries cancelled
-        here too, since a thread waiting for its nodes sees the interrupt only once one of them returns. dbt
-        gets the grace period dagster-dbt gives a subprocess."""
+        cancels its queries, skips the nodes left and writes run_results.json), and dbt's queries cancelled
+        here too, since a thread waiting for its nodes sees the interrupt only once one of them returns. The
+        cancel is repeated until dbt stops: one sent as a query is about to start finds nothing to cancel.
+        dbt gets the grace period dagster-dbt gives a subprocess."""
         if self._worker is None:
             return
         with self._lock:  # never into our own clean-up, which must release the warehouse
             if self._in_dbt:
                 interrupt_thread(self._worker)
-        cancel_dbt()
-        self._worker.join(timeout=DAGSTER_DBT_TERMINATION_TIMEOUT_SECONDS)
+        deadline = time.monotonic() + DAGSTER_DBT_TERMINATION_TIMEOUT_SECONDS
+        while self._worker.is_alive() and time.monotonic() < deadline:
+            cancel_dbt()
+            self._worker.join(timeout=CANCEL_EVERY_SECONDS)
 
     def _wait(self) -> _Finished:
         """dbt's result once it has stopped; events nobody read (a consumer that stopped early) are dropped."""
@@ -172,7 +191,7 @@ class InProcessDbtInvocation(DbtCliInvocation):
             return None
         finished = self._wait()
         log_path = Path(self.target_path) / "dbt.log"
-        cause = f" ({type(finished.exception).__name__}: {finished.exception})" if finished.exception else ""
+        cause = f" ({finished.error})" if finished.error else ""
         return DagsterDbtCliRuntimeError(
             description=(
                 f"The dbt command\n\n`{self.dbt_command}`\n\nfailed{cause}. See the step's logs, or dbt's debug "

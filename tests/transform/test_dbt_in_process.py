@@ -122,19 +122,19 @@ def _writable(warehouse) -> bool:
     return subprocess.run([sys.executable, "-c", OPEN_FOR_WRITING, str(warehouse)], capture_output=True).returncode == 0
 
 
-@pytest.mark.parametrize("moment", ["starting", "querying"])
+@pytest.mark.parametrize("moment", ["starting", "about to query", "querying"])
 def test_a_terminated_dbt_step_stops_dbt_and_frees_the_warehouse(dbt_env, moment):
     """Dagster terminating a run raises DagsterExecutionInterruptedError in the step's thread while it waits for
-    dbt's events (a dbt subprocess would get SIGINT). Whether dbt is still starting (no query to cancel yet) or
-    running its query, dbt stops within the grace period, the step fails with the interrupt and the warehouse
-    is free for the next run."""
+    dbt's events (a dbt subprocess would get SIGINT). Whether dbt is still starting (no query to cancel yet),
+    about to send its query (a cancel may come before it) or running it, dbt stops within the grace period,
+    the step fails with the interrupt and the warehouse is free for the next run."""
     dbt = StratifyDbtCli(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)
     invocation = dbt.cli(["show", "--inline", ENDLESS], manifest=dbt_project.manifest_path, raise_on_error=False)
     events = invocation._stream_stdout()
     names = [next(events)["info"]["name"]]
+    while moment != "starting" and names[-1] != "ConcurrencyLine":  # dbt's last word before it runs the query
+        names.append(next(events)["info"]["name"])
     if moment == "querying":
-        while names[-1] != "ConcurrencyLine":  # dbt's last word before it runs the query
-            names.append(next(events)["info"]["name"])
         for _ in range(120):  # until the query's connection holds the warehouse
             if not _writable(dbt_env / "warehouse.duckdb"):
                 break
