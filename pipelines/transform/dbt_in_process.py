@@ -16,6 +16,7 @@ tool) and DuckDB's memory returned, as a subprocess's exit did.
 from __future__ import annotations
 
 import ctypes
+import logging
 import os
 import queue
 import threading
@@ -33,6 +34,7 @@ from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
 STDOUT_LEVELS = {"info", "warn", "error"}  # what dbt prints at its default --log-level info
 CANCEL_EVERY_SECONDS = 0.5  # while a terminated dbt has not stopped
+LOG = logging.getLogger(__name__)
 
 
 @dataclass
@@ -68,12 +70,14 @@ def release_duckdb() -> None:
     from dbt.adapters.duckdb.connections import DuckDBConnectionManager
     from dbt.adapters.factory import FACTORY
 
-    for adapter in list(FACTORY.adapters.values()):
-        adapter.cleanup_connections()
-    environment = DuckDBConnectionManager._ENV
-    DuckDBConnectionManager.close_all_connections()
-    if environment is not None:  # closed now, not when the last reference to it goes
-        environment.close()
+    try:
+        for adapter in list(FACTORY.adapters.values()):
+            adapter.cleanup_connections()
+    finally:
+        with DuckDBConnectionManager._LOCK:
+            environment, DuckDBConnectionManager._ENV = DuckDBConnectionManager._ENV, None
+        if environment is not None:  # closed now, not when the last reference to it goes
+            environment.close()
 
 
 def cancel_dbt() -> None:
@@ -81,13 +85,18 @@ def cancel_dbt() -> None:
     from dbt.adapters.factory import FACTORY
 
     for adapter in list(FACTORY.adapters.values()):
-        adapter.cancel_open_connections()
+        try:
+            adapter.cancel_open_connections()
+        except Exception as exc:  # a connection dbt is closing meanwhile: the next round tries again
+            LOG.debug("cancelling dbt's queries: %s", exc)
 
 
 def interrupt_thread(thread: threading.Thread) -> None:
     """Raise KeyboardInterrupt in `thread` at its next Python instruction (CPython's PyThreadState_SetAsyncExc):
     signals reach only the main thread, and dbt's own Ctrl-C handling expects a KeyboardInterrupt."""
-    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident), ctypes.py_object(KeyboardInterrupt))
+    ident = ctypes.c_ulong(thread.ident)
+    if ctypes.pythonapi.PyThreadState_SetAsyncExc(ident, ctypes.py_object(KeyboardInterrupt)) > 1:
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ident, None)  # as CPython documents: undo, never more than one
 
 
 @dataclass
@@ -100,6 +109,7 @@ class InProcessDbtInvocation(DbtCliInvocation):
     _worker: threading.Thread | None = field(init=False, default=None)
     _finished: _Finished | None = field(init=False, default=None)
     _in_dbt: bool = field(init=False, default=False)  # the worker is inside dbtRunner.invoke; under _lock
+    _stopping: bool = field(init=False, default=False)  # the run was terminated; under _lock
     _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
 
     @property
@@ -107,7 +117,10 @@ class InProcessDbtInvocation(DbtCliInvocation):
         return " ".join(["dbt", *self.args])
 
     def _set_in_dbt(self, inside: bool) -> None:
+        """Enter or leave dbt; a run terminated before dbt started stops the worker here instead."""
         with self._lock:
+            if inside and self._stopping:
+                raise KeyboardInterrupt("the run was terminated before dbt started")
             self._in_dbt = inside
 
     def _run(self) -> None:
@@ -163,12 +176,15 @@ class InProcessDbtInvocation(DbtCliInvocation):
         if self._worker is None:
             return
         with self._lock:  # never into our own clean-up, which must release the warehouse
+            self._stopping = True
             if self._in_dbt:
                 interrupt_thread(self._worker)
         deadline = time.monotonic() + DAGSTER_DBT_TERMINATION_TIMEOUT_SECONDS
         while self._worker.is_alive() and time.monotonic() < deadline:
             cancel_dbt()
             self._worker.join(timeout=CANCEL_EVERY_SECONDS)
+        if self._worker.is_alive():
+            LOG.warning("dbt still running %s s after the run's termination", DAGSTER_DBT_TERMINATION_TIMEOUT_SECONDS)
 
     def _wait(self) -> _Finished:
         """dbt's result once it has stopped; events nobody read (a consumer that stopped early) are dropped."""

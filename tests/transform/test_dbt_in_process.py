@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 
 import dagster as dg
 import pytest
@@ -135,13 +136,24 @@ def test_a_terminated_dbt_step_stops_dbt_and_frees_the_warehouse(dbt_env, moment
     while moment != "starting" and names[-1] != "ConcurrencyLine":  # dbt's last word before it runs the query
         names.append(next(events)["info"]["name"])
     if moment == "querying":
-        for _ in range(120):  # until the query's connection holds the warehouse
-            if not _writable(dbt_env / "warehouse.duckdb"):
-                break
-        else:
-            pytest.fail(f"dbt never opened the warehouse: {names}")
+        _wait_for_dbts_duckdb(names)
+        assert not _writable(dbt_env / "warehouse.duckdb")  # dbt holds it
     with pytest.raises(DagsterExecutionInterruptedError):
         events.throw(DagsterExecutionInterruptedError())
     assert not any(t.name == "stratify-dbt" and t.is_alive() for t in threading.enumerate())
-    assert invocation._wait().success is False
+    finished = invocation._wait()
+    assert finished.success is False and finished.error.startswith("KeyboardInterrupt"), finished  # dbt was told
     assert _writable(dbt_env / "warehouse.duckdb")
+
+
+def _wait_for_dbts_duckdb(names: list[str]) -> None:
+    """Until dbt-duckdb has opened the warehouse in this process (watched here: a probe opening the file from
+    another process could take its lock first and fail dbt)."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    for _ in range(600):
+        environment = DuckDBConnectionManager._ENV
+        if environment is not None and getattr(environment, "conn", None) is not None:
+            return
+        time.sleep(0.1)
+    pytest.fail(f"dbt never opened the warehouse: {names}")
