@@ -203,7 +203,7 @@ def _held_out_text(result: dict) -> str:
     if reasons is None:  # results before the runner's reasons were recorded
         why = f": store times of a day may still be {_day_before(first)} in UTC" if rebuilt else ""
     else:
-        why = "".join(f": {reason}" for reason in reasons.values())  # the first rebuilt snapshot's
+        why = "".join(f": {reason}" for reason in reasons.values())  # at most one: the first rebuilt snapshot's
     return (
         f"Then {first} lands ({n1:,} order lines; snapshots rebuilt: {', '.join(rebuilt) or 'none'}{why}), and "
         f"then {second} ({n2:,} order lines; snapshots rebuilt: {', '.join(rebuilt_next) or 'none'})."

@@ -39,6 +39,11 @@ def dbt_env(loaded):
     os.environ.update(saved)
 
 
+def _writable(warehouse) -> bool:
+    """Whether another process can open the warehouse for writing (DuckDB lets one process hold a file)."""
+    return subprocess.run([sys.executable, "-c", OPEN_FOR_WRITING, str(warehouse)], capture_output=True).returncode == 0
+
+
 def _no_subprocess(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError(f"a process was started: {args}")
@@ -103,9 +108,7 @@ def test_the_warehouse_is_free_and_the_environment_unchanged_after_dbt(dbt_env, 
     dbt = StratifyDbtCli(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)
     assert dbt.cli(["run", "--select", "stg_stores__stores"], manifest=dbt_project.manifest_path).wait()
     assert dict(os.environ) == before  # DBT_LOG_FORMAT and the rest were set for dbt only
-    warehouse = str(dbt_env / "warehouse.duckdb")
-    probe = subprocess.run([sys.executable, "-c", OPEN_FOR_WRITING, warehouse], capture_output=True, text=True)
-    assert probe.returncode == 0, probe.stderr  # a DuckDB left open by dbt would hold the file's lock
+    assert _writable(dbt_env / "warehouse.duckdb")  # a DuckDB left open by dbt would hold the file's lock
 
 
 def test_a_failing_dbt_command_fails_naming_dbts_error(dbt_env, monkeypatch):
@@ -116,11 +119,6 @@ def test_a_failing_dbt_command_fails_naming_dbts_error(dbt_env, monkeypatch):
     assert "no_such_macro" in str(failed.get_error())
     with pytest.raises(DagsterDbtCliRuntimeError, match="no_such_macro"):
         dbt.cli(["run-operation", "no_such_macro"]).wait()
-
-
-def _writable(warehouse) -> bool:
-    """Whether another process can open the warehouse for writing (DuckDB lets one process hold a file)."""
-    return subprocess.run([sys.executable, "-c", OPEN_FOR_WRITING, str(warehouse)], capture_output=True).returncode == 0
 
 
 @pytest.mark.parametrize("moment", ["starting", "about to query", "querying"])
