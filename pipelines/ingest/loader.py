@@ -32,6 +32,7 @@ from pipelines.ingest.rules import (
     casts_through_spaces,
     country_lookup,
     duplicate_reason,
+    pii_hash,
     reason_expression,
     typed_expression,
 )
@@ -178,7 +179,7 @@ def _judge_sql(con: duckdb.DuckDBPyConnection, req: LoadRequest, table_function:
         located AS (SELECT *, {alpha2} AS _rc_alpha2, {calling_code} AS _rc_calling_code FROM texts),
         typed AS (SELECT *, {typed} FROM located),
         judged AS (SELECT *, {reason} AS _first_reason FROM typed)
-        SELECT {FILE_COLUMN}, {", ".join(contract.names)}, _first_reason,
+        SELECT {FILE_COLUMN}, {", ".join(contract.names)}, _rc_calling_code, _first_reason,
                CASE WHEN _first_reason IS NOT NULL THEN {record} END AS _record
         FROM judged
     """
@@ -204,6 +205,8 @@ def _judge(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest]) -> list[str]
     `_judged` holds each row's file, typed columns, first broken rule and, for a broken row only, its
     masked record. It is written straight from the scan, so its rowids follow file order and give row
     numbers (`_judged_offsets`): no copy of the text is kept for the valid rows, which are almost all.
+    PII columns hold their pre-image until `_insert_rows` hashes them: `_judged` is a temp table of the
+    load's connection, dropped when the batch ends, so clear text never reaches a stored table.
     """
     table_function = text_scan([r.path for r in reqs], reqs[0].fileset)
     found = scan_columns(con, table_function)
@@ -221,7 +224,7 @@ def _rows_sql(req: LoadRequest) -> str:
         f"CAST(_row AS {c.sql_type}) AS {c.name}" if c.name in generated else c.name for c in req.contract.columns
     )
     return (
-        f"SELECT _seq, _file_path, _row, {cols}, _first_reason FROM ("
+        f"SELECT _seq, _file_path, _row, {cols}, _rc_calling_code, _first_reason FROM ("
         f"SELECT j.*, j.rowid AS _seq, j.{FILE_COLUMN} AS _file_path, j.rowid - o.first_rowid + 1 AS _row "
         f"FROM _judged j JOIN _judged_offsets o ON j.{FILE_COLUMN} = o.file)"
     )
@@ -315,22 +318,45 @@ def _quarantine(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest], found: 
     )
 
 
+def _hashed_pii(req: LoadRequest) -> tuple[list[str], str]:
+    """The stored value of each contract column over `_rows_sql` aliased r, and the joins that give PII's hashes.
+
+    Each PII column present in the files is hashed once per distinct pre-image (and calling code, for a
+    phone) among the valid rows, then joined back; an absent one is NULL.
+    """
+    values, joins = [], []
+    for c in req.contract.columns:
+        if not c.kind.startswith("pii_"):
+            values.append(f"r.{c.name}")
+        elif c.name not in req.fileset.columns and c.name not in req.source.constants:
+            values.append("CAST(NULL AS VARCHAR)")
+        else:
+            h = f"_pii_{c.name}"
+            distinct = f"SELECT DISTINCT {c.name}, _rc_calling_code FROM _judged WHERE _first_reason IS NULL"
+            joins.append(
+                f"LEFT JOIN (SELECT {c.name}, _rc_calling_code, {pii_hash(c, c.name)} AS hashed FROM ({distinct})) {h} "
+                f"ON r.{c.name} = {h}.{c.name} AND r._rc_calling_code IS NOT DISTINCT FROM {h}._rc_calling_code"
+            )
+            values.append(f"{h}.hashed")
+    return values, " ".join(joins)
+
+
 def _insert_rows(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest], found: list[str]) -> dict[str, FileLoad]:
-    """Insert the judged batch's accepted rows and quarantine the rest; the outcome per file.
+    """Insert the judged batch's accepted rows, PII hashed, and quarantine the rest; the outcome per file.
 
     A file with no data rows (a header only, an empty Parquet file) has no offsets and loads as 0 rows.
     """
     req = reqs[0]
     duplicates = _find_duplicates(con, req)
-    stored = ", ".join(c.name for c in req.contract.columns)
+    values, joins = _hashed_pii(req)
     targets = ", ".join([c.stored_name for c in req.contract.columns] + LINEAGE_COLUMNS)
-    not_duplicate = " AND _seq NOT IN (SELECT _seq FROM _dups)" if duplicates else ""
+    not_duplicate = " AND r._seq NOT IN (SELECT _seq FROM _dups)" if duplicates else ""
     # Rows carry their file and row number, so raw needs no order: letting both threads write saves ~20%.
     con.execute("SET preserve_insertion_order = false")
     try:
         con.execute(
-            f"INSERT INTO raw.{req.contract.source} ({targets}) SELECT {stored}, _file_path, _row, ?, now()::TIMESTAMP "
-            f"FROM ({_rows_sql(req)}) WHERE _first_reason IS NULL{not_duplicate}",
+            f"INSERT INTO raw.{req.contract.source} ({targets}) SELECT {', '.join(values)}, r._file_path, r._row, ?, "
+            f"now()::TIMESTAMP FROM ({_rows_sql(req)}) r {joins} WHERE r._first_reason IS NULL{not_duplicate}",
             [req.load_id],
         )
     finally:

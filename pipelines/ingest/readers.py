@@ -38,11 +38,13 @@ def peek_columns(path: Path, fileset: FileSet) -> list[str]:
     return list(json.loads(first).keys()) if first.strip() else []
 
 
-def scan(paths: list[Path], fileset: FileSet, json_columns: list[str]) -> str:
+def scan(paths: list[Path], fileset: FileSet, json_columns: list[str], same_header: bool = False) -> str:
     """A table function reading the files as text, with each row's file in FILE_COLUMN.
 
     JSON lines are read with their keys given as VARCHAR: letting DuckDB infer a schema over every
-    line costs more than reading the values.
+    line costs more than reading the values. CSV files are matched by column name unless `same_header`
+    says every file has the same header: matching by name sniffs every file each time the scan is bound
+    (three times a load; 0.15 s against 0.06 s for 25 monthly files) and reads ~15% slower.
     """
     files = "[" + ", ".join(sql_str(p) for p in paths) + "]"
     tag = f"filename={sql_str(FILE_COLUMN)}"
@@ -51,7 +53,7 @@ def scan(paths: list[Path], fileset: FileSet, json_columns: list[str]) -> str:
         return (
             f"read_csv({files}, all_varchar=true, header=true, delim={sql_str(o.delimiter)}, "
             f"encoding={sql_str(o.encoding)}, quote='\"', escape='\"', null_padding=true, strict_mode=false, "
-            f"union_by_name=true, {tag})"
+            f"union_by_name={'false' if same_header else 'true'}, {tag})"
         )
     if fileset.format == "parquet":
         return f"read_parquet({files}, union_by_name=true, {tag})"
@@ -69,8 +71,18 @@ def json_keys(paths: list[Path], fileset: FileSet) -> list[str]:
 
 
 def text_scan(paths: list[Path], fileset: FileSet) -> str:
-    """The table function reading the files as text (see `scan`), JSON keys found from the files."""
-    return scan(paths, fileset, json_keys(paths, fileset) if fileset.format == "jsonl" else [])
+    """The table function reading the files as text (see `scan`), JSON keys and CSV headers found from the files."""
+    if fileset.format == "jsonl":
+        return scan(paths, fileset, json_keys(paths, fileset))
+    if fileset.format == "csv":
+        return scan(paths, fileset, [], same_header=_same_header(paths, fileset))
+    return scan(paths, fileset, [])
+
+
+def _same_header(paths: list[Path], fileset: FileSet) -> bool:
+    """True when every file's header line holds the same names in the same order (a first line each)."""
+    first = peek_columns(paths[0], fileset)
+    return all(peek_columns(path, fileset) == first for path in paths[1:])
 
 
 def scan_columns(con: duckdb.DuckDBPyConnection, table_function: str) -> list[str]:

@@ -281,6 +281,44 @@ def test_a_delivery_phone_is_hashed_in_e164_of_the_rows_own_country(con, tmp_pat
     assert phone_hash == duckdb.sql("SELECT sha256('pepper' || '+33612345678')").fetchall()[0][0]
 
 
+def test_pii_hashed_once_per_value_still_follows_each_rows_country(con, tmp_path):
+    f = tmp_path / "web.csv"
+    f.write_text(
+        "order,line,mail,tel,ship,at,qty,price,cur\n"
+        "W1,1,A@x.fr,06 12 34 56 78,France,2025-01-02T10:00:00Z,1,5,EUR\n"
+        "W1,2,a@x.fr,06 12 34 56 78,France,2025-01-02T10:00:00Z,1,5,EUR\n"
+        "W2,1,a@X.FR,06 12 34 56 78,Germany,2025-01-02T10:00:00Z,1,5,EUR\n"
+        "W3,1,,,Atlantis,2025-01-02T10:00:00Z,1,5,EUR\n"
+        "W4,1,,+33 6 12 34 56 78,,2025-01-02T10:00:00Z,1,5,EUR\n",
+        encoding="utf-8",
+    )
+    con.execute("SET VARIABLE pii_salt = 'pepper'")
+    load = load_file(con, LoadRequest(f, CONTRACTS["ecommerce"], WEB, WEB.files[0], RULES, "l"))
+    assert (load.rows_accepted, load.rows_quarantined) == (4, 1)  # Atlantis is no country
+    rows = con.execute("SELECT order_id, line_number, email_hash, phone_hash FROM raw.ecommerce ORDER BY 1, 2")
+    email, france, germany = duckdb.sql(
+        "SELECT sha256('pepper' || 'a@x.fr'), sha256('pepper' || '+33612345678'), sha256('pepper' || '+49612345678')"
+    ).fetchall()[0]
+    assert rows.fetchall() == [
+        ("W1", 1, email, france),
+        ("W1", 2, email, france),
+        ("W2", 1, email, germany),
+        ("W4", 1, None, france),
+    ]
+    assert con.execute("SELECT count(*) FROM raw.ecommerce WHERE email_hash LIKE '%@%'").fetchall() == [(0,)]
+
+
+def test_files_with_their_columns_in_another_order_load_together_by_name(con, tmp_path):
+    first = _write(tmp_path / "pos_1.csv", "S1,R1,1,2025-01-01 10:00:00,L1,a,shoes,1,2.50,0,EUR,0\n")
+    columns = HEADER.strip().split(",")
+    moved = ",".join(columns[1:] + columns[:1]) + "\n"  # store_id last
+    second = _write(tmp_path / "pos_2.csv", "R2,1,2025-01-01 11:00:00,L2,b,bags,2,3.00,0,EUR,0,S1\n", header=moved)
+    loads = load_files(con, [LoadRequest(p, CONTRACTS["pos"], POS, POS.files[0], RULES, "l") for p in (first, second)])
+    assert [(f.rows_accepted, f.rows_quarantined) for f in loads] == [(1, 0), (1, 0)]
+    rows = con.execute("SELECT order_id, store_id, customer_id, quantity FROM raw.pos ORDER BY 1").fetchall()
+    assert rows == [("R1", "S1", "L1", 1), ("R2", "S1", "L2", 2)]
+
+
 def test_the_salt_is_needed_only_when_the_files_bring_pii():
     marketplace = {"path": "mp/*.parquet", "format": "parquet",
                    "columns": {"order_id": "o", "line_number": "l", "customer_id": "buyer", "ordered_at": "at",
