@@ -85,3 +85,10 @@ def test_every_asset_is_described_for_the_ui():
     assert "great_expectations" in specs["raw/pos"].kinds
     assert "sklearn" in specs["segments/customer_segments"].kinds
     assert specs["marts/segment_summary"].group_name == "publish"
+
+
+def test_loading_the_definitions_leaves_scikit_learn_and_scipy_stats_unimported():
+    """Every `stratify run` and UI reload loads the definitions; the models' libraries wait for a snapshot."""
+    code = "import sys, pipelines.definitions; print(sorted(m for m in ('sklearn', 'scipy.stats') if m in sys.modules))"
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
+    assert found.stdout.strip() == "[]"

@@ -24,11 +24,10 @@ from datetime import date, timedelta
 import duckdb
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from pipelines.config import DriftActivityConfig
 from pipelines.drift.features import ALL_MARKETS, in_market, markets_of
-from pipelines.drift.metrics import compare_numeric, status_of
+from pipelines.drift.metrics import compare_numeric, scipy_stats, status_of
 from pipelines.resources import table_exists
 from pipelines.warehouse_frames import fetch_frame
 
@@ -81,7 +80,7 @@ def order_value_change(reference: pd.Series, current: pd.Series, bins: int) -> d
     mean_cur = float(cur.mean()) if cur.size else None
     p_value = None
     if ref.size >= 2 and cur.size >= 2 and (ref.var() > 0 or cur.var() > 0):
-        p_value = float(stats.ttest_ind(cur, ref, equal_var=False).pvalue)
+        p_value = float(scipy_stats().ttest_ind(cur, ref, equal_var=False).pvalue)
     median_ref = float(np.median(ref)) if ref.size else None
     median_cur = float(np.median(cur)) if cur.size else None
     return {
@@ -109,7 +108,7 @@ def share_change(ref_hits: int, ref_n: int, cur_hits: int, cur_n: int) -> dict:
         pooled = (ref_hits + cur_hits) / (ref_n + cur_n)
         se = np.sqrt(pooled * (1 - pooled) * (1 / ref_n + 1 / cur_n))
         if se > 0:
-            p_value = float(2 * stats.norm.sf(abs(cur_share - ref_share) / se))
+            p_value = float(2 * scipy_stats().norm.sf(abs(cur_share - ref_share) / se))
     return {
         "reference": ref_share,
         "current": cur_share,

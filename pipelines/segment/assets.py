@@ -5,12 +5,6 @@ from dagster_dbt import DbtCliResource
 
 from pipelines.orchestration.partitions import ONE_PER_RUN, snapshot_date_of, snapshot_partitions
 from pipelines.resources import StratifyResource
-from pipelines.segment import history
-from pipelines.segment.model_store import previous_model, previous_names, save_fit
-from pipelines.segment.report import segment_metadata
-from pipelines.segment.snapshot_fit import fit_snapshot, read_training, training_plan
-from pipelines.segment.store import replace_profiles, replace_snapshot
-from pipelines.segment.training_features import build_snapshots, missing_training_snapshots
 
 
 @dg.asset(
@@ -26,8 +20,17 @@ def customer_segments(
     context: dg.AssetExecutionContext, stratify: StratifyResource, dbt: DbtCliResource
 ) -> dg.MaterializeResult:
     """Every customer of the snapshot with RFM, value tier, lifecycle, named cluster, churn risk and expected value."""
+    # Imported here: scikit-learn and the models take ~0.5 s to import, which every `stratify run` and UI
+    # reload would pay at start-up even when no snapshot is built (a day's load inside a month).
+    from pipelines.segment import history
+    from pipelines.segment.model_store import previous_model, previous_names, save_fit
+    from pipelines.segment.report import segment_metadata
+    from pipelines.segment.snapshot_fit import fit_snapshot, read_training
+    from pipelines.segment.store import replace_profiles, replace_snapshot
+    from pipelines.segment.training_features import build_snapshots, missing_training_snapshots
+
     snapshot, config = snapshot_date_of(context.partition_key), stratify.config
-    plan = training_plan(snapshot, config.segment, config.snapshots.cadence)
+    plan = history.training_plan(snapshot, config.segment, config.snapshots.cadence)
     with stratify.warehouse() as con:  # closed again before dbt needs the warehouse
         missing = missing_training_snapshots(con, snapshot, config)  # none after the partition's dbt build
     build_snapshots(dbt, stratify, missing, context.log.info)

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 import duckdb
 import pandas as pd
 
+from pipelines.config import SegmentConfig
 from pipelines.resources import table_exists
 from pipelines.warehouse_frames import fetch_frame
 
@@ -116,3 +117,15 @@ def read_outcomes(con: duckdb.DuckDBPyConnection, features: pd.DataFrame, snapsh
         con.unregister("_outcome_keys")
     out = found.reindex(features["customer_key"]).fillna({"orders": 0, "net_spend": 0.0})
     return out.astype({"orders": "int64", "net_spend": "float64"}).reset_index()
+
+
+def training_plan(snapshot: date, seg: SegmentConfig, cadence: str) -> dict[str, tuple[date, date]]:
+    """(training, holdout) snapshot per model, counted back from the training anchor (seg.retrain_every);
+    churn's windows never overlap, expected value's may."""
+    churn = seg.churn.horizon_days
+    value = seg.value_model
+    anchor = training_anchor(snapshot, seg.retrain_every)
+    return {
+        "churn": training_dates(anchor, churn, churn, cadence),
+        "clv": training_dates(anchor, value.horizon_days, value.training_lag_days, cadence),
+    }

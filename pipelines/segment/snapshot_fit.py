@@ -24,18 +24,6 @@ from pipelines.segment.value_model import ValueModel, expected_value, fit_value_
 Training = tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]  # train, its outcomes, holdout, outcomes
 
 
-def training_plan(snapshot: date, seg: SegmentConfig, cadence: str) -> dict[str, tuple[date, date]]:
-    """(training, holdout) snapshot per model, counted back from the training anchor (seg.retrain_every);
-    churn's windows never overlap, expected value's may."""
-    churn = seg.churn.horizon_days
-    value = seg.value_model
-    anchor = history.training_anchor(snapshot, seg.retrain_every)
-    return {
-        "churn": history.training_dates(anchor, churn, churn, cadence),
-        "clv": history.training_dates(anchor, value.horizon_days, value.training_lag_days, cadence),
-    }
-
-
 def read_training(con: duckdb.DuckDBPyConnection, plan: dict, seg: SegmentConfig) -> dict[str, Training]:
     """Profiled customers of each training and holdout snapshot (a seeded sample of seg.fit_sample_size
     where there are more) with what they did in the horizon after."""

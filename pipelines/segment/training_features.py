@@ -20,13 +20,12 @@ from dagster_dbt import DbtCliResource
 from pipelines.config import StratifyConfig
 from pipelines.resources import StratifyResource, table_exists
 from pipelines.segment import history
-from pipelines.segment.snapshot_fit import training_plan
 from pipelines.transform.project import dbt_project
 
 
 def missing_training_snapshots(con: duckdb.DuckDBPyConnection, snapshot: date, config: StratifyConfig) -> list[date]:
     """The training and holdout snapshots of this snapshot's fit that marts.customer_features lacks."""
-    plan = training_plan(snapshot, config.segment, config.snapshots.cadence)
+    plan = history.training_plan(snapshot, config.segment, config.snapshots.cadence)
     return history.missing_snapshots(con, [day for dates in plan.values() for day in dates])
 
 

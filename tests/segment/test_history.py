@@ -3,8 +3,7 @@
 from datetime import date, timedelta
 
 from pipelines.config import load_config
-from pipelines.segment.history import calendar_floor, training_anchor, training_dates
-from pipelines.segment.snapshot_fit import training_plan
+from pipelines.segment.history import calendar_floor, training_anchor, training_dates, training_plan
 from tests.conftest import REPO
 
 

@@ -20,8 +20,9 @@ from pipelines.demo.generator import DemoSpec, generate
 from pipelines.orchestration.runner import QUIET_LOGS
 from pipelines.segment import history
 from pipelines.segment.clusters import feature_matrix, fit_clusters
+from pipelines.segment.history import training_plan
 from pipelines.segment.model_store import previous_model, previous_names
-from pipelines.segment.snapshot_fit import fit_snapshot, read_training, training_plan
+from pipelines.segment.snapshot_fit import fit_snapshot, read_training
 from pipelines.segment.store import COLUMNS
 from tests.conftest import REPO
 from tests.jobs import run_job
