@@ -56,7 +56,7 @@ named_nodes as (
 ),
 
 numbered_links as (
-    select from_node.node_number as a, to_node.node_number as b
+    select from_node.node_number as a, to_node.node_number as b, links.evidence
     from links
     inner join named_nodes as from_node on links.from_kind = from_node.id_kind and links.from_id = from_node.id
     inner join named_nodes as to_node on links.to_kind = to_node.id_kind and links.to_id = to_node.id
@@ -119,16 +119,17 @@ component_names as (
     group by label
 ),
 
+-- Evidence per id, keyed by the id's number: grouping and joining 70-character node strings cost ~0.5 s more.
 link_ends as (
-    select distinct from_kind || ':' || from_id as node, evidence from links
+    select a as node_number, evidence from numbered_links
     union
-    select distinct to_kind || ':' || to_id, evidence from links
+    select b, evidence from numbered_links
 ),
 
 evidence as (
-    select node, {{ dbt.listagg('evidence', "'; '", "order by evidence") }} as link_evidence
+    select node_number, {{ sorted_listagg('evidence', "'; '") }} as link_evidence
     from link_ends
-    group by node
+    group by node_number
 ),
 
 final as (
@@ -142,7 +143,7 @@ final as (
         substr(md5(component_names.name), 1, 20) as customer_key
     from components
     inner join component_names on components.label = component_names.label
-    left join evidence on components.node = evidence.node
+    left join evidence on components.node_number = evidence.node_number
 )
 
 select * from final
