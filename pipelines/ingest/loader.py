@@ -321,8 +321,8 @@ def _quarantine(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest], found: 
 def _hashed_pii(req: LoadRequest) -> tuple[list[str], str]:
     """The stored value of each contract column over `_rows_sql` aliased r, and the joins that give PII's hashes.
 
-    Each PII column present in the files is hashed once per distinct pre-image (and calling code, for a
-    phone) among the valid rows, then joined back; an absent one is NULL.
+    Each PII column present in the files is hashed once per distinct pre-image among the valid rows (see
+    `_pii_join`); an absent one is NULL.
     """
     values, joins = [], []
     for c in req.contract.columns:
@@ -331,14 +331,18 @@ def _hashed_pii(req: LoadRequest) -> tuple[list[str], str]:
         elif c.name not in req.fileset.columns and c.name not in req.source.constants:
             values.append("CAST(NULL AS VARCHAR)")
         else:
-            h = f"_pii_{c.name}"
-            distinct = f"SELECT DISTINCT {c.name}, _rc_calling_code FROM _judged WHERE _first_reason IS NULL"
-            joins.append(
-                f"LEFT JOIN (SELECT {c.name}, _rc_calling_code, {pii_hash(c, c.name)} AS hashed FROM ({distinct})) {h} "
-                f"ON r.{c.name} = {h}.{c.name} AND r._rc_calling_code IS NOT DISTINCT FROM {h}._rc_calling_code"
-            )
-            values.append(f"{h}.hashed")
+            joins.append(_pii_join(c, f"_pii_{c.name}"))
+            values.append(f"_pii_{c.name}.hashed")
     return values, " ".join(joins)
+
+
+def _pii_join(col: Column, alias: str) -> str:
+    """A join giving `alias.hashed` for each row's pre-image; a phone's also keyed by its calling code, which
+    its E.164 form depends on (the same national number is another phone in another country)."""
+    keys = [col.name] + (["_rc_calling_code"] if col.kind == "pii_phone" else [])
+    distinct = f"SELECT DISTINCT {', '.join(keys)} FROM _judged WHERE _first_reason IS NULL AND {col.name} IS NOT NULL"
+    match = " AND ".join(f"r.{k} IS NOT DISTINCT FROM {alias}.{k}" for k in keys)
+    return f"LEFT JOIN (SELECT *, {pii_hash(col, col.name)} AS hashed FROM ({distinct})) {alias} ON {match}"
 
 
 def _insert_rows(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest], found: list[str]) -> dict[str, FileLoad]:
