@@ -17,7 +17,7 @@
 {% macro reconverted_days() -%}
     {%- set query -%}
         select distinct order_date from {{ ref('int_orders__unified') }}
-        where _converted_at > (
+        where order_date is not null and _converted_at > (
             select coalesce(max(_converted_at), cast('1900-01-01' as timestamp)) from {{ this }}
         )
         order by order_date

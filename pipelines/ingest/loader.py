@@ -21,6 +21,7 @@ from pipelines.ingest.readers import (
     FILE_COLUMN,
     header_error,
     ident,
+    matched_by_name,
     peek_columns,
     read_as_text,
     record_offsets,
@@ -206,9 +207,27 @@ def _judge(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest]) -> list[str]
     masked record. It is written straight from the scan, so its rowids follow file order and give row
     numbers (`_judged_offsets`): no copy of the text is kept for the valid rows, which are almost all.
     PII columns hold their pre-image until `_insert_rows` hashes them: `_judged` is a temp table of the
-    load's connection, dropped when the batch ends, so clear text never reaches a stored table.
+    load's connection, never a stored table, and is dropped when the batch ends or fails.
     """
-    table_function = text_scan([r.path for r in reqs], reqs[0].fileset)
+    paths, fileset = [r.path for r in reqs], reqs[0].fileset
+    by_name = matched_by_name(paths, fileset)
+    try:
+        return _judge_scan(con, reqs, text_scan(paths, fileset, by_name))
+    except Exception as exc:
+        con.execute("DROP TABLE IF EXISTS _judged")
+        if by_name or not isinstance(exc, duckdb.Error) or isinstance(exc, _STOPS_THE_LOAD):
+            raise
+    # Files with one header, read by position, refuse to be read together when a row is longer than the
+    # header ("schema mismatch"); matched by name they read as before, the extra field a column of its own.
+    try:
+        return _judge_scan(con, reqs, text_scan(paths, fileset, by_name=True))
+    except Exception:
+        con.execute("DROP TABLE IF EXISTS _judged")
+        raise
+
+
+def _judge_scan(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest], table_function: str) -> list[str]:
+    """`_judge` over one way of reading the batch's files."""
     found = scan_columns(con, table_function)
     sql = _judge_sql(con, reqs[0], table_function, found)
     _check_scan_order_kept(con, sql)

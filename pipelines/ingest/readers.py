@@ -70,19 +70,26 @@ def json_keys(paths: list[Path], fileset: FileSet) -> list[str]:
     return list(found)
 
 
-def text_scan(paths: list[Path], fileset: FileSet) -> str:
-    """The table function reading the files as text (see `scan`), JSON keys and CSV headers found from the files."""
+def text_scan(paths: list[Path], fileset: FileSet, by_name: bool | None = None) -> str:
+    """The table function reading the files as text (see `scan`), JSON keys found from the files.
+
+    CSV files are matched by name when `by_name` says so, and when it is None unless their headers peek the same.
+    """
     if fileset.format == "jsonl":
         return scan(paths, fileset, json_keys(paths, fileset))
     if fileset.format == "csv":
-        return scan(paths, fileset, [], same_header=_same_header(paths, fileset))
+        return scan(
+            paths, fileset, [], same_header=not (matched_by_name(paths, fileset) if by_name is None else by_name)
+        )
     return scan(paths, fileset, [])
 
 
-def _same_header(paths: list[Path], fileset: FileSet) -> bool:
-    """True when every file's header line holds the same names in the same order (a first line each)."""
+def matched_by_name(paths: list[Path], fileset: FileSet) -> bool:
+    """True unless the files are several CSV files whose header lines hold the same names in the same order."""
+    if fileset.format != "csv" or len(paths) < 2:
+        return True
     first = peek_columns(paths[0], fileset)
-    return all(peek_columns(path, fileset) == first for path in paths[1:])
+    return not all(peek_columns(path, fileset) == first for path in paths[1:])
 
 
 def scan_columns(con: duckdb.DuckDBPyConnection, table_function: str) -> list[str]:
@@ -105,8 +112,11 @@ def record_offsets(con: duckdb.DuckDBPyConnection, table: str, paths: list[Path]
 
 
 def read_as_text(con: duckdb.DuckDBPyConnection, paths: list[Path], fileset: FileSet) -> list[str]:
-    """Create temp table `_file` (rows in file order, files in list order) and `_file_offsets`; return its columns."""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _file AS SELECT * FROM {text_scan(paths, fileset)}")
+    """Create temp table `_file` (rows in file order, files in list order) and `_file_offsets`; return its columns.
+
+    CSV columns are matched by name: a few files re-read, whose rows the batch's scan may have read either way.
+    """
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _file AS SELECT * FROM {text_scan(paths, fileset, by_name=True)}")
     record_offsets(con, "_file", paths)
     return [row[0] for row in con.execute("DESCRIBE _file").fetchall() if row[0] != FILE_COLUMN]
 

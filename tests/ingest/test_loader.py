@@ -319,6 +319,26 @@ def test_files_with_their_columns_in_another_order_load_together_by_name(con, tm
     assert rows == [("R1", "S1", "L1", 1), ("R2", "S1", "L2", 2)]
 
 
+def test_files_with_one_header_and_a_row_longer_than_it_still_load_as_one_batch(con, tmp_path):
+    crm = SourceConfig.model_validate({"path": "crm/*.csv", "columns": {"loyalty_id": "id", "email": "mail"}})
+    first = tmp_path / "crm_1.csv"
+    first.write_text("id,mail\nL1,a@x.com\nL2,b@x.com\n", encoding="utf-8")
+    second = tmp_path / "crm_2.csv"  # an extra field on its first row; L1 again, a duplicate within the batch
+    second.write_text("id,mail\nL3,c@x.com,stray\nL1,d@x.com\n", encoding="utf-8")
+    con.execute("SET VARIABLE pii_salt = 'pepper'")
+    reqs = [LoadRequest(f, CONTRACTS["crm_customers"], crm, crm.files[0], RULES, "l") for f in (first, second)]
+    loads = load_files(con, reqs)
+    assert [(f.status, f.rows_read, f.rows_accepted, f.rows_quarantined) for f in loads] == [
+        ("loaded", 2, 2, 0),
+        ("loaded", 2, 1, 1),
+    ]
+    assert con.execute("SELECT loyalty_id FROM raw.crm_customers ORDER BY 1").fetchall() == [("L1",), ("L2",), ("L3",)]
+    assert con.execute("SELECT path, row_number, reason FROM ops.quarantine").fetchall() == [
+        (str(second), 2, "duplicate key")
+    ]
+    assert unreconciled_files(con, "crm_customers") == []
+
+
 def test_the_salt_is_needed_only_when_the_files_bring_pii():
     marketplace = {"path": "mp/*.parquet", "format": "parquet",
                    "columns": {"order_id": "o", "line_number": "l", "customer_id": "buyer", "ordered_at": "at",
