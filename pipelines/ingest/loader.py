@@ -21,7 +21,6 @@ from pipelines.ingest.readers import (
     FILE_COLUMN,
     header_error,
     ident,
-    matched_by_name,
     peek_columns,
     read_as_text,
     record_offsets,
@@ -210,29 +209,27 @@ def _judge(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest]) -> list[str]
     load's connection, never a stored table, and is dropped when the batch ends or fails.
     """
     paths, fileset = [r.path for r in reqs], reqs[0].fileset
-    by_name = matched_by_name(paths, fileset)
     try:
-        return _judge_scan(con, reqs, text_scan(paths, fileset, by_name))
-    except Exception as exc:
-        con.execute("DROP TABLE IF EXISTS _judged")
-        if by_name or not isinstance(exc, duckdb.Error) or isinstance(exc, _STOPS_THE_LOAD):
+        return _judge_scan(con, reqs, text_scan(paths, fileset))
+    except duckdb.Error as exc:
+        if fileset.format != "csv" or isinstance(exc, _STOPS_THE_LOAD):
             raise
-    # Files with one header, read by position, refuse to be read together when a row is longer than the
-    # header ("schema mismatch"); matched by name they read as before, the extra field a column of its own.
-    try:
-        return _judge_scan(con, reqs, text_scan(paths, fileset, by_name=True))
-    except Exception:
-        con.execute("DROP TABLE IF EXISTS _judged")
-        raise
+    # DuckDB refuses to read CSV files together unmatched when their columns differ or a row is longer than
+    # the header; matched by name they read, the missing columns NULL and an extra field a column of its own.
+    return _judge_scan(con, reqs, text_scan(paths, fileset, by_name=True))
 
 
 def _judge_scan(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest], table_function: str) -> list[str]:
-    """`_judge` over one way of reading the batch's files."""
+    """`_judge` over one way of reading the batch's files; `_judged` is dropped again if it fails."""
     found = scan_columns(con, table_function)
     sql = _judge_sql(con, reqs[0], table_function, found)
     _check_scan_order_kept(con, sql)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _judged AS {sql}")
-    record_offsets(con, "_judged", [r.path for r in reqs])
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _judged AS {sql}")
+        record_offsets(con, "_judged", [r.path for r in reqs])
+    except Exception:
+        con.execute("DROP TABLE IF EXISTS _judged")
+        raise
     return found
 
 

@@ -281,7 +281,7 @@ def test_a_delivery_phone_is_hashed_in_e164_of_the_rows_own_country(con, tmp_pat
     assert phone_hash == duckdb.sql("SELECT sha256('pepper' || '+33612345678')").fetchall()[0][0]
 
 
-def test_pii_hashed_once_per_value_still_follows_each_rows_country(con, tmp_path):
+def test_a_repeated_pii_value_hashes_the_same_and_a_phone_follows_its_rows_country(con, tmp_path):
     f = tmp_path / "web.csv"
     f.write_text(
         "order,line,mail,tel,ship,at,qty,price,cur\n"
@@ -308,7 +308,7 @@ def test_pii_hashed_once_per_value_still_follows_each_rows_country(con, tmp_path
     assert con.execute("SELECT count(*) FROM raw.ecommerce WHERE email_hash LIKE '%@%'").fetchall() == [(0,)]
 
 
-def test_files_with_their_columns_in_another_order_load_together_by_name(con, tmp_path):
+def test_files_with_their_columns_in_another_order_load_together(con, tmp_path):
     first = _write(tmp_path / "pos_1.csv", "S1,R1,1,2025-01-01 10:00:00,L1,a,shoes,1,2.50,0,EUR,0\n")
     columns = HEADER.strip().split(",")
     moved = ",".join(columns[1:] + columns[:1]) + "\n"  # store_id last
