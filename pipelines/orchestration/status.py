@@ -21,9 +21,10 @@ SELECT source, max(loaded_at) AS last_loaded_at, count(*) AS files,
 FROM ops.load_ledger GROUP BY source ORDER BY source"""
 SNAPSHOT = """
 SELECT max(snapshot_date), count(DISTINCT snapshot_date) FROM segments.customer_segments"""
+# The drift stage's own levels (pipelines/drift/metrics.py: ok, watch, alert), the words its report uses.
 DRIFT = """
-SELECT snapshot_date, reference_snapshot, count(*) FILTER (WHERE status = 'ERROR'),
-       count(*) FILTER (WHERE status = 'WARN')
+SELECT snapshot_date, reference_snapshot, count(*) FILTER (WHERE status = 'alert'),
+       count(*) FILTER (WHERE status = 'watch')
 FROM drift.drift_metrics WHERE snapshot_date = (SELECT max(snapshot_date) FROM drift.drift_metrics)
 GROUP BY ALL"""
 
@@ -53,10 +54,10 @@ def _warehouse_status(path: Path) -> dict:
         drift = _rows(con, DRIFT)
     verdict = None
     if drift:
-        snap, ref, errors, warns = drift[0]
-        worst = "ERROR" if errors else "WARN" if warns else "OK"
+        snap, ref, alerts, watches = drift[0]
+        worst = "ALERT" if alerts else "WATCH" if watches else "OK"
         verdict = {"snapshot_date": str(snap), "reference_snapshot": str(ref), "verdict": worst,
-                   "metrics_at_error": errors, "metrics_at_warn": warns}  # fmt: skip
+                   "metrics_at_alert": alerts, "metrics_at_watch": watches}  # fmt: skip
     return {
         "warehouse": "ok",
         "sources": loads,
@@ -113,7 +114,7 @@ def render_status(status: dict) -> str:
     drift = status.get("drift")
     lines.append(
         f"drift: {drift['verdict']} at {drift['snapshot_date']} vs {drift['reference_snapshot']} "
-        f"({drift['metrics_at_error']} metrics at ERROR, {drift['metrics_at_warn']} at WARN)"
+        f"({drift['metrics_at_alert']} metrics at alert, {drift['metrics_at_watch']} at watch)"
         if drift
         else "drift: no comparison yet"
     )

@@ -15,6 +15,7 @@ import yaml
 from pipelines.definitions import defs
 from pipelines.demo.generator import DemoSpec, generate
 from pipelines.orchestration.runner import QUIET_LOGS, run_pipeline
+from pipelines.orchestration.status import collect_status, render_status
 from pipelines.resources import StratifyResource
 from tests.drift.browser import open_page
 
@@ -85,15 +86,43 @@ def test_drift_rows_and_reports(shifted):
     assert (home / "reports" / "drift" / "2025-12-31.json").is_file()
 
 
+def test_status_gives_the_drift_verdict_with_its_counts(shifted):
+    """`stratify status` reads the same levels the drift stage writes (it once counted 'ERROR' rows: always OK)."""
+    with duckdb.connect(str(shifted["home"] / "warehouse.duckdb"), read_only=True) as con:
+        alerts, watches = con.execute(
+            "SELECT count(*) FILTER (status = 'alert'), count(*) FILTER (status = 'watch') FROM drift.drift_metrics "
+            "WHERE snapshot_date = ?",
+            [DEC],
+        ).fetchall()[0]
+    drift = collect_status(StratifyResource())["drift"]
+    assert alerts > 0 and drift["verdict"] == "ALERT", drift
+    assert (drift["metrics_at_alert"], drift["metrics_at_watch"]) == (alerts, watches)
+    assert (drift["snapshot_date"], drift["reference_snapshot"]) == ("2025-12-31", "2025-11-30")
+    assert f"drift: ALERT at 2025-12-31 vs 2025-11-30 ({alerts} metrics at alert" in render_status(
+        collect_status(StratifyResource())
+    )
+
+
 def test_report_from_the_run_renders_in_chromium(shifted, chromium):
     found, console = open_page(shifted["home"] / "reports" / "drift" / "2025-12-31.html", *chromium)
     assert [e for e in console if e["level"] == "SEVERE"] == []
     assert found["verdict"] == "ALERT" and len(found["plots"]) >= 5 and found["resources"] == []
 
 
+def _drift_rows(home) -> list[tuple]:
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        return con.execute(
+            "SELECT metric, subject, status, count(*) FROM drift.drift_metrics WHERE snapshot_date = ? "
+            "GROUP BY ALL ORDER BY ALL",
+            [DEC],
+        ).fetchall()
+
+
 def test_alert_reaches_the_webhook_once_per_snapshot(shifted, webhook):
+    before = _drift_rows(shifted["home"])
     first = _rerun_drift(webhook.url, shifted["mp"])
     assert first.success
+    assert _drift_rows(shifted["home"]) == before and all(n == 1 for *_, n in before)  # replaced, not appended
     assert len(webhook.received) == 1
     message = webhook.received[0]
     assert (
