@@ -151,7 +151,20 @@ def test_rows_keep_the_published_columns_and_fold_the_market_into_the_subject(wa
 
 
 def test_reference_choice(warehouse):
-    assert reference_snapshot(warehouse, CUR, CFG) == REF
-    assert reference_snapshot(warehouse, REF, CFG) is None  # the first snapshot has nothing to compare with
-    assert reference_snapshot(warehouse, CUR, CFG.model_copy(update={"reference": "first"})) == REF
-    assert reference_snapshot(warehouse, CUR, CFG.model_copy(update={"reference": "2025-01-31"})) is None
+    first = date(2025, 10, 31)  # three snapshots built, so that previous, first and a fixed date differ
+    warehouse.execute(
+        "INSERT INTO segments.customer_segments SELECT * REPLACE (DATE '2025-10-31' AS snapshot_date) "
+        "FROM segments.customer_segments WHERE snapshot_date = ?",
+        [REF],
+    )
+
+    def chosen(snapshot: date, reference: str) -> date | None:
+        return reference_snapshot(warehouse, snapshot, CFG.model_copy(update={"reference": reference}))
+
+    assert chosen(CUR, "previous") == REF and chosen(REF, "previous") == first
+    assert chosen(first, "previous") is None  # the first snapshot has nothing to compare with
+    assert chosen(CUR, "first") == first and chosen(REF, "first") == first and chosen(first, "first") is None
+    assert chosen(CUR, "2025-10-31") == first and chosen(CUR, "2025-11-30") == REF
+    assert chosen(first, "2025-10-31") is None  # a snapshot is not its own reference
+    assert chosen(REF, "2025-12-31") is None  # nor is a later one
+    assert chosen(CUR, "2025-01-31") is None  # a date never built
