@@ -129,6 +129,13 @@ def _compare(got: pd.DataFrame, want: pd.DataFrame, snapshot: date) -> None:
     got = got.loc[want.index]
     for column in ["first_order_date", "last_order_date", "frequency_365d", "orders_90d", "distinct_channels"]:
         assert (got[column] == want[column]).all(), f"{snapshot}: {column}"
+    for column, first_or_last in (("recency_days", "last_order_date"), ("tenure_days", "first_order_date")):
+        days = (pd.Timestamp(snapshot) - pd.to_datetime(want[first_or_last])).dt.days
+        assert (got[column] == days).all(), f"{snapshot}: {column}"
+    average = want["monetary_365d"] / want["frequency_365d"].where(want["frequency_365d"] > 0)
+    np.testing.assert_allclose(
+        got["avg_order_value_365d"].astype(float), average, atol=0.01, equal_nan=True, err_msg="avg_order_value_365d"
+    )
     for column in ["monetary_365d", "monetary_90d"]:
         np.testing.assert_allclose(got[column].astype(float), want[column], atol=0.01, err_msg=column)
     # SQL rounds each line's base amounts to 1/10000; pandas keeps floats.
