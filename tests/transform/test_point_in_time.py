@@ -18,6 +18,11 @@ def _october(home) -> pd.DataFrame:
     return frame.sort_values("customer_key").reset_index(drop=True)
 
 
+def _last_order_month(home) -> str:
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        return con.execute("SELECT strftime(max(order_date), '%Y-%m') FROM intermediate.int_orders__unified").fetchone()[0]
+
+
 def test_old_snapshot_is_unchanged_by_later_data(tmp_path, monkeypatch):
     monkeypatch.setenv("STRATIFY_HOME", str(tmp_path))
     monkeypatch.setenv("STRATIFY_PII_SALT", "test-salt")
@@ -29,14 +34,17 @@ def test_old_snapshot_is_unchanged_by_later_data(tmp_path, monkeypatch):
         (held / path.relative_to(landing)).parent.mkdir(parents=True, exist_ok=True)
         path.rename(held / path.relative_to(landing))
 
+    assert len(later) >= 8  # the later months of every order channel, held back
     run_up_to_features("ingest_job")
     run_up_to_features("snapshot_job", OCTOBER)
     before = _october(tmp_path)
+    assert _last_order_month(tmp_path) == "2025-10"
     for path in held.rglob("*"):
         if path.is_file():
             path.rename(landing / path.relative_to(held))
     run_up_to_features("ingest_job")
     run_up_to_features("snapshot_job", OCTOBER)
 
+    assert _last_order_month(tmp_path) >= "2025-12"  # the later orders were loaded, yet October is the same
     assert len(before) > 100
     pd.testing.assert_frame_equal(before, _october(tmp_path))
