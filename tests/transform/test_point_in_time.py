@@ -20,7 +20,8 @@ def _october(home) -> pd.DataFrame:
 
 def _last_order_month(home) -> str:
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
-        return con.execute("SELECT strftime(max(order_date), '%Y-%m') FROM intermediate.int_orders__unified").fetchone()[0]
+        sql = "SELECT strftime(max(order_date), '%Y-%m') FROM intermediate.int_orders__unified"
+        return con.execute(sql).fetchone()[0]
 
 
 def test_old_snapshot_is_unchanged_by_later_data(tmp_path, monkeypatch):
