@@ -24,10 +24,13 @@ How a file is loaded:
   (sha256): the same file again is skipped, a copy under another name is recorded as `skipped_duplicate`.
 - A file whose header lacks a mapped column, or that cannot be read (e.g. not valid UTF-8 when utf-8 is
   configured), is `rejected` whole with an error naming the file, the expected and the found columns; the
-  other files still load.
+  other files still load. A rejected file is tried again on every run (fix the config, and the next run loads
+  it); while one is in landing, `stratify run`'s summary lists it and `stratify status` says NEEDS ATTENTION
+  and exits 1. Take it out of landing, or land it corrected, to clear that.
 - Every row read is either accepted into `raw.<source>` (with `_source_file`, `_row_number`, `_load_id`,
   `_loaded_at`) or quarantined in `ops.quarantine` with the first rule it broke; `ops.load_ledger` has one
-  row per file with `rows_read = rows_accepted + rows_quarantined`, checked by the `rows_reconcile` asset check.
+  row per file loaded (and one per attempt at a rejected file) with `rows_read = rows_accepted +
+  rows_quarantined`, checked by the `rows_reconcile` asset check.
 - PII (`email`, `phone`) is normalised (email trimmed and lower-cased; phone to E.164 using the row's
   country) and stored only as `sha256(STRATIFY_PII_SALT || value)` in `<column>_hash`. The quarantine's
   `raw_record` masks PII values as `***`. A source with PII needs `STRATIFY_PII_SALT`; there is no default.

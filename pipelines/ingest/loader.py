@@ -394,11 +394,14 @@ def _insert_rows(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest], found:
 
 
 def _ledger_paths(con, source: str) -> dict[str, list[str]]:
-    """sha256 -> the paths the ledger holds it under for `source`, read once per load: one query per file
-    cost about a millisecond each, seconds for a marketplace's thousands of Parquet parts."""
+    """sha256 -> the paths `source`'s content was loaded from, read once per load: one query per file cost
+    about a millisecond each, seconds for a marketplace's thousands of Parquet parts. Only loads count: a
+    rejected file is tried again on every run, so that fixing the config (a misspelt column) loads it, and
+    until then each run says again why it is rejected."""
     seen: dict[str, list[str]] = {}
     for sha, path in con.execute(
-        "SELECT sha256, path FROM ops.load_ledger WHERE source = ? ORDER BY loaded_at, path", [source]
+        "SELECT sha256, path FROM ops.load_ledger WHERE source = ? AND status = 'loaded' ORDER BY loaded_at, path",
+        [source],
     ).fetchall():
         seen.setdefault(sha, []).append(path)
     return seen
@@ -488,7 +491,6 @@ def load_files(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest], batch_by
             outcomes[str(req.path)] = problem
         else:
             outcomes[str(req.path)] = _record(con, req, sha, problem)
-            ledger.setdefault(sha, []).append(str(req.path))
     batch, size = [], 0
     for req in pending:
         batch.append(req)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 
 
@@ -24,4 +26,20 @@ def unreconciled_files(con: duckdb.DuckDBPyConnection, source: str) -> list[str]
     ).fetchall()
     return [
         f"{p}: read {rd}, accepted {a}, quarantined {q}, in raw {r}, in quarantine {iq}" for p, rd, a, q, r, iq in rows
+    ]
+
+
+def rejected_files(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Files still in landing whose latest load attempt rejected them whole: their rows are in neither raw nor
+    quarantine, so until the file (or the config) is fixed they are data the warehouse lacks. A rejected file
+    is tried again each run (loader._ledger_paths); one since loaded, or taken out of landing, is not listed."""
+    try:
+        rows = con.execute("""
+            SELECT source, path, error, loaded_at FROM ops.load_ledger
+            QUALIFY row_number() OVER (PARTITION BY path ORDER BY loaded_at DESC) = 1 AND status = 'rejected'
+            ORDER BY source, path""").fetchall()
+    except duckdb.CatalogException:  # nothing loaded yet
+        return []
+    return [
+        {"source": s, "path": p, "error": e, "rejected_at": str(at)[:19]} for s, p, e, at in rows if Path(p).exists()
     ]

@@ -12,12 +12,14 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.ingest.reconcile import rejected_files
 from pipelines.resources import StratifyResource
 
+# Files loaded, each once (a ledger row is an attempt: a rejected file is tried again every run).
 LOADS = """
-SELECT source, max(loaded_at) AS last_loaded_at, count(*) AS files,
-       sum(rows_accepted) AS rows_accepted, sum(rows_quarantined) AS rows_quarantined,
-       count(*) FILTER (WHERE status = 'rejected') AS files_rejected
+SELECT source, max(loaded_at) FILTER (WHERE status = 'loaded') AS last_loaded_at,
+       count(DISTINCT path) FILTER (WHERE status = 'loaded') AS files,
+       sum(rows_accepted) AS rows_accepted, sum(rows_quarantined) AS rows_quarantined
 FROM ops.load_ledger GROUP BY source ORDER BY source"""
 SNAPSHOT = """
 SELECT max(snapshot_date), count(DISTINCT snapshot_date) FROM segments.customer_segments"""
@@ -45,10 +47,11 @@ def _warehouse_status(path: Path) -> dict:
     except duckdb.IOException:
         return {"warehouse": "busy: a run is writing it; try again when it ends"}
     with con:
+        rejected = rejected_files(con)
         loads = [
             {"source": s, "last_loaded_at": str(at), "files": f, "rows_accepted": a, "rows_quarantined": q,
-             "files_rejected": r}
-            for s, at, f, a, q, r in _rows(con, LOADS)
+             "files_rejected": sum(r["source"] == s for r in rejected)}
+            for s, at, f, a, q in _rows(con, LOADS)
         ]  # fmt: skip
         snapshot = (_rows(con, SNAPSHOT) or [(None, 0)])[0]
         drift = _rows(con, DRIFT)
@@ -61,6 +64,7 @@ def _warehouse_status(path: Path) -> dict:
     return {
         "warehouse": "ok",
         "sources": loads,
+        "rejected_files": rejected,
         "last_snapshot": str(snapshot[0]) if snapshot[0] else None,
         "snapshots_built": snapshot[1],
         "drift": verdict,
@@ -94,7 +98,7 @@ def collect_status(stratify: StratifyResource) -> dict:
     status = {"stratify_home": str(paths.home), **_warehouse_status(paths.warehouse)}
     status["failed_checks"] = _failed_checks(paths.reports)
     status["published"] = _published(paths.tiers_db)
-    failing = any(c["severity"] == "ERROR" for c in status["failed_checks"])
+    failing = any(c["severity"] == "ERROR" for c in status["failed_checks"]) or status.get("rejected_files")
     status["healthy"] = not failing and not status["warehouse"].startswith("missing")
     return status
 
@@ -109,6 +113,9 @@ def render_status(status: dict) -> str:
             f"{s['rows_accepted']} rows loaded  {s['rows_quarantined']} quarantined  "
             f"{s['files_rejected']} files rejected"
         )
+    if status.get("rejected_files"):
+        lines.append(f"files rejected, not loaded: {len(status['rejected_files'])}")
+        lines.extend(f"  {r['source']}: {r['error']}"[:300] for r in status["rejected_files"])
     if "last_snapshot" in status:
         lines.append(f"last snapshot: {status['last_snapshot'] or 'none'} ({status['snapshots_built']} built)")
     drift = status.get("drift")

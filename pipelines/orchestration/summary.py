@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
+from pipelines.ingest.reconcile import rejected_files
 from pipelines.resources import StratifyResource
 
 
@@ -26,9 +27,22 @@ def print_summary(stratify: StratifyResource, snapshots: list[str], skipped: lis
         print(f"  {tier:<12} {n:>8}  {100 * n / max(total, 1):5.1f}%")
     if not_profiled:
         print(f"  {'not profiled':<12} {not_profiled:>8}  {100 * not_profiled / max(total, 1):5.1f}%  (no consent)")
+    _print_rejected(paths.warehouse)
     print("Outputs:")
     print(f"  warehouse       {paths.warehouse}")
     print(f"  published (BI)  {paths.tiers_db}")
     print(f"  parquet         {paths.parquet}")
     print(f"  drift reports   {paths.reports / 'drift'}")
     print(f"  quality report  {paths.reports / 'quality' / 'index.html'}")
+
+
+def _print_rejected(warehouse) -> None:
+    """Files rejected whole are loud here, not only in the log's first lines: their rows are in neither raw nor
+    quarantine, and the tiers above were made without them."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rejected = rejected_files(con)
+    if not rejected:
+        return
+    print(f"Files rejected, not loaded ({len(rejected)}; fix the file or the config, and run again):")
+    for r in rejected:
+        print(f"  {r['source']}: {r['error']}"[:300])

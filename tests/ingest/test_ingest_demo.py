@@ -79,8 +79,8 @@ def test_rejected_files_are_named_and_the_rest_loads(loaded):
     truth = pd.read_csv(home / "landing" / "_truth" / "rejected_files.csv")
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
         ledger = con.execute("SELECT path, status, error FROM ops.load_ledger").df()
-    rejected = ledger[ledger["status"] == "rejected"]
-    assert sorted(rejected["path"].str.replace(f"{home / 'landing'}/", "", regex=False)) == sorted(truth["file"])
+    rejected = ledger[ledger["status"] == "rejected"]  # tried in both loads, rejected both times
+    assert sorted(rejected["path"].str.replace(f"{home / 'landing'}/", "", regex=False)) == sorted([*truth["file"]] * 2)
     header = rejected[rejected["path"].str.endswith("_late.csv")]["error"].iloc[0]
     assert "missing ['qty']" in header and "expected [" in header and "'quantity_sold'" in header
     assert (ledger["status"] == "loaded").sum() == len(ledger) - len(rejected)
@@ -92,12 +92,21 @@ def test_rejected_files_are_named_and_the_rest_loads(loaded):
     assert pos.step_materialization_data.materialization.metadata["files_rejected"].value == 1
 
 
-def test_second_load_changes_nothing(loaded):
+def test_second_load_changes_nothing_but_tries_the_rejected_files_again(loaded):
     home, _, second, before = loaded
+    truth = pd.read_csv(home / "landing" / "_truth" / "rejected_files.csv")
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
-        assert _counts(con) == before
+        assert _counts(con) == {**before, "ops.load_ledger": before["ops.load_ledger"] + len(truth)}
+        retried = dict(con.execute("SELECT source, count(DISTINCT path) FROM ops.load_ledger "
+                                   "WHERE status = 'rejected' GROUP BY source").fetchall())  # fmt: skip
+    assert sum(retried.values()) == len(truth)
     for event in second.get_asset_materialization_events():
-        assert event.step_materialization_data.materialization.metadata["files_new"].value == 0
+        materialization = event.step_materialization_data.materialization
+        source = materialization.asset_key.path[-1]
+        expected = retried.get(source, 0)
+        assert materialization.metadata["files_new"].value == expected, source
+        assert materialization.metadata["files_rejected"].value == expected, source
+        assert materialization.metadata["rows_accepted"].value == 0, source
 
 
 def test_no_clear_text_email_or_phone_anywhere_in_the_warehouse(loaded):

@@ -15,7 +15,7 @@ from pipelines.ingest.loader import (
     load_file,
     load_files,
 )
-from pipelines.ingest.reconcile import unreconciled_files
+from pipelines.ingest.reconcile import rejected_files, unreconciled_files
 from pipelines.ingest.rules import RuleContext
 
 HEADER = "store_id,receipt_id,line_no,sold_at,loyalty_id,sku,category,qty,unit_price,discount,currency,is_return\n"
@@ -191,6 +191,30 @@ def test_wrong_header_rejects_the_file_and_names_the_columns(con, tmp_path):
     )
     assert con.execute("SELECT count(*) FROM raw.pos").fetchall()[0][0] == 0
     assert con.execute("SELECT status, error FROM ops.load_ledger").fetchall() == [("rejected", load.error)]
+
+
+def test_a_rejected_file_is_tried_again_and_loads_once_the_mapping_is_fixed(con, tmp_path):
+    f = _write(tmp_path / "pos_1.csv", "S1,R1,1,2025-01-01 10:00:00,L1,a,shoes,1,2.50,0,EUR,0\n")
+    misspelt = SourceConfig.model_validate(
+        {"path": "pos/*.csv", "columns": {**POS.files[0].columns, "unit_price": "Unitprice"}}
+    )
+    assert _load(con, f, misspelt).status == "rejected"
+    assert _load(con, f, misspelt, load_id="b").status == "rejected"  # each run says again why
+    (listed,) = rejected_files(con)
+    assert listed["source"] == "pos" and listed["path"] == str(f) and "'Unitprice'" in listed["error"]
+    assert _load(con, f, load_id="c").status == "loaded"  # not 'unchanged': its rows were never loaded
+    assert con.execute("SELECT count(*) FROM raw.pos").fetchall()[0][0] == 1 and rejected_files(con) == []
+    copy = tmp_path / "pos_copy.csv"  # a copy is a duplicate of the load, named as such
+    copy.write_bytes(f.read_bytes())
+    load = _load(con, copy, load_id="d")
+    assert load.status == "skipped_duplicate" and load.error == f"same content as already loaded {f}"
+
+
+def test_a_rejected_file_taken_out_of_landing_is_no_longer_listed(con, tmp_path):
+    f = _write(tmp_path / "pos_bad.csv", "S1,R1\n", header="store_id,receipt\n")
+    assert _load(con, f).status == "rejected" and len(rejected_files(con)) == 1
+    f.unlink()
+    assert rejected_files(con) == []
 
 
 def test_unreadable_file_is_rejected_not_fatal(con, tmp_path):
