@@ -6,6 +6,7 @@ field's path, not deep inside a run.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -29,6 +30,21 @@ class WarehouseConfig(_Strict):
     lock_retry_delay_seconds: float = Field(
         10.0, gt=0, description="Wait before the first such retry; doubled for each next one."
     )
+
+    @field_validator("memory_limit")
+    @classmethod
+    def _duckdb_reads_it(cls, value: str) -> str:
+        """DuckDB itself judges the value (4GB, 500 MiB, 80%), here, so that a bad one is an error naming this
+        field when the config loads, not a parser error in every step that opens the warehouse."""
+        import duckdb
+
+        with duckdb.connect() as con:
+            try:
+                con.execute(f"SET memory_limit = '{value.replace(chr(39), '')}'")
+            except duckdb.Error as exc:
+                message = f"{value!r} is not a memory size DuckDB reads (e.g. 4GB, 3.5GiB, 80%): {exc}"
+                raise ValueError(message) from None
+        return value
 
 
 class CsvOptions(_Strict):
@@ -549,6 +565,16 @@ class StratifyConfig(_Strict):
         default_factory=lambda: ["team:data-engineering"],
         description="Owners shown on every asset in the Dagster UI: e-mail addresses or team:<name>.",
     )
+
+    @field_validator("base_currency")
+    @classmethod
+    def _iso_code(cls, value: str) -> str:
+        """Upper-cased as the loader normalises every line's currency: 'gbp' matched no line's 'GBP', and every
+        amount came out empty."""
+        code = value.strip().upper()
+        if not re.fullmatch(r"[A-Z]{3}", code):
+            raise ValueError(f"expected a three-letter ISO-4217 code such as EUR or GBP, got {value!r}")
+        return code
 
     @field_validator("sources")
     @classmethod

@@ -77,3 +77,22 @@ def test_a_fit_sample_too_small_for_the_models_is_rejected(tmp_path):
     bad.write_text(yaml.safe_dump(raw))
     with pytest.raises(ValueError, match=r"fit_sample_size \(100\) is below the models' min_customers \(500\)"):
         load_config(bad)
+
+
+def test_base_currency_is_upper_cased_and_must_be_a_code(tmp_path):
+    assert load_config(_with(tmp_path, lambda raw: raw.update(base_currency=" gbp"))).base_currency == "GBP"
+    with pytest.raises(ValueError, match=r"(?s)base_currency.*three-letter ISO-4217 code.*'EURO'"):
+        load_config(_with(tmp_path, lambda raw: raw.update(base_currency="EURO")))
+
+
+@pytest.mark.parametrize("limit", ["3.5GiB", "500 MB", "80%"])
+def test_memory_limits_duckdb_reads_load(tmp_path, limit):
+    config = load_config(_with(tmp_path, lambda raw: raw.setdefault("warehouse", {}).update(memory_limit=limit)))
+    assert config.warehouse.memory_limit == limit
+
+
+@pytest.mark.parametrize("limit", ["lots", "4"])
+def test_a_memory_limit_duckdb_cannot_read_is_named_when_the_config_loads(tmp_path, limit):
+    path = _with(tmp_path, lambda raw: raw.setdefault("warehouse", {}).update(memory_limit=limit))
+    with pytest.raises(ValueError, match=rf"(?s)warehouse.memory_limit.*'{limit}' is not a memory size"):
+        load_config(path)
