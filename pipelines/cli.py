@@ -7,6 +7,7 @@ import sys
 from datetime import date, datetime
 from pathlib import Path
 
+from pipelines.config import ConfigError
 from pipelines.resources import StratifyResource, dagster_home
 
 
@@ -18,6 +19,23 @@ def _snapshot_range(text: str) -> tuple[date, date]:
         raise argparse.ArgumentTypeError(f"expected YYYY-MM-DD:YYYY-MM-DD, got {text!r}") from exc
 
 
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number above 0, got {text!r}")
+    return int(text)
+
+
+def _country_codes(text: str) -> tuple[str, ...]:
+    from pipelines.demo.countries import resolve
+
+    codes = tuple(c.strip().upper() for c in text.split(","))
+    try:
+        resolve(codes)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+    return codes
+
+
 def cmd_demo_data(args: argparse.Namespace) -> int:
     from pipelines.demo.generator import DemoSpec, generate
 
@@ -27,7 +45,7 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
         days=args.days,
         seed=args.seed,
         end=args.end,
-        countries=tuple(c.strip().upper() for c in args.countries.split(",")),
+        countries=args.countries,
         dirty=args.dirty,
         scenario=args.scenario,
         incidents=tuple(args.incident),
@@ -90,11 +108,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="stratify", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo-data", help="write seeded synthetic landing files")
-    demo.add_argument("--customers", type=int, default=5000)
-    demo.add_argument("--days", type=int, default=730)
+    demo.add_argument("--customers", type=_positive_int, default=5000)
+    demo.add_argument("--days", type=_positive_int, default=730)
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("--end", type=date.fromisoformat, default=date(2025, 12, 31), help="last day of data")
-    demo.add_argument("--countries", default="DE,FR,GB,US,JP", help="ISO codes, comma-separated")
+    demo.add_argument("--countries", type=_country_codes, default="DE,FR,GB,US,JP", help="ISO codes, comma-separated")
     demo.add_argument("--dirty", action="store_true", help="inject known problems (recorded in _truth/)")
     demo.add_argument(
         "--scenario",
@@ -130,7 +148,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except ConfigError as exc:  # the user's to fix: the message names the file and field; a traceback hides it
+        print(f"stratify {args.command}: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

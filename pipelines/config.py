@@ -609,11 +609,20 @@ class StratifyConfig(_Strict):
         return sources
 
 
+class ConfigError(ValueError):
+    """The config file is missing, not YAML, or not valid: the user's to fix, so the CLI prints the message (file
+    and field) without a traceback."""
+
+
+class ConfigNotFound(ConfigError, FileNotFoundError):
+    pass
+
+
 def load_config(path: str | Path) -> StratifyConfig:
     """Parse and validate a stratify.yaml; errors name the file and the offending field."""
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"Stratify config not found: {path} (set STRATIFY_CONFIG)")
+        raise ConfigNotFound(f"Stratify config not found: {path} (set STRATIFY_CONFIG)")
     stat = path.stat()
     return _parse_config(path.resolve(), stat.st_mtime_ns, stat.st_size)
 
@@ -624,8 +633,11 @@ def _parse_config(path: Path, mtime_ns: int, size: int) -> StratifyConfig:
 
     mtime and size are in the key so that an edited file is parsed again.
     """
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:  # its own message says '<unicode string>', not the file
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
     try:
         return StratifyConfig.model_validate(raw)
     except ValueError as exc:
-        raise ValueError(f"{path}: {exc}") from exc
+        raise ConfigError(f"{path}: {exc}") from exc

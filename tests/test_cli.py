@@ -33,3 +33,36 @@ def test_run_without_salt_fails_naming_the_variable(home):
     assert done.returncode == 1
     assert "STRATIFY_PII_SALT is not set" in done.stderr
     assert "raw__crm_customers" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("segment:\n  tier_nmes: [a]\n", "segment.tier_nmes\n  Extra inputs are not permitted"),
+        ("segment: [\n", "not valid YAML"),
+    ],
+)
+def test_a_bad_config_is_one_message_naming_file_and_field_not_a_traceback(home, tmp_path, text, said):
+    config = tmp_path / "bad.yaml"
+    config.write_text(text, encoding="utf-8")
+    env = {**os.environ, "STRATIFY_CONFIG": str(config)}
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("stratify")), "run"], cwd=REPO, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith(f"stratify run: {config}: ") and said in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--customers", "0"], "argument --customers: expected a whole number above 0, got '0'"),
+        (["--countries", "DE,XX"], "argument --countries: unknown country code(s) ['XX']"),
+    ],
+)
+def test_demo_data_refuses_bad_arguments_by_name(home, capsys, args, said):
+    with pytest.raises(SystemExit) as exit_:
+        main(["demo-data", *args])
+    assert exit_.value.code == 2 and said in capsys.readouterr().err
+    assert not (home / "landing").exists()
