@@ -79,10 +79,26 @@ def _blank(col: Column, fileset: FileSet | None) -> str:
     return f"({text} IS NULL)"
 
 
+# In a decimal-comma file a dot may only group thousands (1.234,50): '4.46' there is a price written with a
+# decimal point, and dropping the dot made it 446. Such text is left unparseable, so the row is quarantined.
+_GROUPED = r"\s*[+-]?\d{1,3}(\.\d{3})+(,\d*)?\s*"
+# A whole number may be written as 2 or 2.0 (a float column); DuckDB's cast rounds 1.5 to 2, which turned a
+# broken line number into its neighbour's (and the neighbour into a duplicate).
+_WHOLE = r"\s*[+-]?\d+(\.0*)?\s*"
+
+
 def _number(text: str, csv: CsvOptions | None) -> str:
     if csv is not None and csv.decimal == ",":
-        return f"replace(replace({text}, '.', ''), ',', '.')"
+        return (
+            f"CASE WHEN NOT contains({text}, '.') OR regexp_full_match({text}, '{_GROUPED}') "
+            f"THEN replace(replace({text}, '.', ''), ',', '.') END"
+        )
     return text
+
+
+def _whole_number(text: str) -> str:
+    """The text when it is a whole number; the regular expression runs only on texts holding a dot."""
+    return f"CASE WHEN NOT contains({text}, '.') OR regexp_full_match({text}, '{_WHOLE}') THEN {text} END"
 
 
 def _phone_e164(text: str) -> str:
@@ -131,7 +147,9 @@ def typed_expression(col: Column, fileset: FileSet) -> str:
         return f"upper({text})"
     if col.sql_type == "VARCHAR":
         return text
-    if col.sql_type.startswith(("DECIMAL", "INTEGER", "BIGINT", "DOUBLE")):
+    if col.sql_type in ("INTEGER", "BIGINT"):
+        return f"TRY_CAST({_whole_number(_number(text, csv))} AS {col.sql_type})"
+    if col.sql_type.startswith(("DECIMAL", "DOUBLE")):
         return f"TRY_CAST({_number(text, csv)} AS {col.sql_type})"
     if fileset.timestamp_format and col.sql_type in ("DATE", "TIMESTAMP", "TIMESTAMPTZ"):
         fmt = fileset.timestamp_format.replace("'", "''")
