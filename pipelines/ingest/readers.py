@@ -31,7 +31,10 @@ def peek_columns(path: Path, fileset: FileSet) -> list[str]:
         import pyarrow.parquet as pq
 
         return list(pq.read_schema(path).names)
-    with open(path, encoding=fileset.csv.encoding if fileset.format == "csv" else "utf-8", newline="") as handle:
+    encoding = fileset.csv.encoding if fileset.format == "csv" else "utf-8"
+    if encoding.lower().replace("-", "") == "utf8":  # Excel's "CSV UTF-8" starts with a byte-order mark
+        encoding = "utf-8-sig"  # that DuckDB skips; read as plain utf-8 it glued itself to the first column
+    with open(path, encoding=encoding, newline="") as handle:
         first = handle.readline()
     if fileset.format == "csv":
         return next(csv.reader([first], delimiter=fileset.csv.delimiter), [])

@@ -217,6 +217,14 @@ def test_a_rejected_file_taken_out_of_landing_is_no_longer_listed(con, tmp_path)
     assert rejected_files(con) == []
 
 
+def test_a_csv_saved_by_excel_with_a_byte_order_mark_loads(con, tmp_path):
+    f = tmp_path / "pos_excel.csv"
+    f.write_bytes(("\ufeff" + HEADER + "S1,R1,1,2025-01-01 10:00:00,L1,a,shoes,1,2.50,0,EUR,0\n").encode("utf-8"))
+    load = _load(con, f)
+    assert (load.status, load.rows_accepted) == ("loaded", 1), load.error
+    assert con.execute("SELECT store_id, unit_price FROM raw.pos").fetchall() == [("S1", 2.5)]
+
+
 def test_unreadable_file_is_rejected_not_fatal(con, tmp_path):
     f = tmp_path / "pos_latin1.csv"
     f.write_bytes((HEADER + "S1,R1,1,2025-01-01 10:00:00,L1,a,Küche,1,2.5,0,EUR,0\n").encode("latin-1"))
@@ -256,6 +264,29 @@ def test_decimal_comma_csv(con, tmp_path):
     )
     assert _load(con, f, source=semicolon).rows_accepted == 1
     assert con.execute("SELECT unit_price, discount FROM raw.pos").fetchall()[0] == (1234.5, 0.5)
+
+
+def test_a_decimal_point_in_a_decimal_comma_file_is_quarantined_not_read_as_thousands(con, tmp_path):
+    semicolon = SourceConfig.model_validate({**POS.files[0].model_dump(), "csv": {"delimiter": ";", "decimal": ","}})
+    rows = ["S1;R1;1;2025-01-01 10:00:00;L1;a;x;2;4.46;0;EUR;0", "S1;R1;2;2025-01-01 10:00:00;L1;a;x;2;12.345.678;0;EUR;0",
+            "S1;R1;3;2025-01-01 10:00:00;L1;a;x;2;1.2345,6;0;EUR;0", "S1;R1;4;2025-01-01 10:00:00;L1;a;x;2;0,75;0;EUR;0"]  # fmt: skip
+    f = _write(tmp_path / "pos_eu.csv", "\n".join(rows) + "\n", header=HEADER.replace(",", ";"))
+    load = _load(con, f, source=semicolon)
+    assert (load.rows_accepted, load.rows_quarantined) == (2, 2)
+    assert con.execute("SELECT line_number, unit_price FROM raw.pos ORDER BY 1").fetchall() == [(2, 12345678), (4, 0.75)]
+    quarantined = con.execute("SELECT row_number, reason FROM ops.quarantine ORDER BY 1").fetchall()
+    assert quarantined == [(1, "unparseable number in unit_price"), (3, "unparseable number in unit_price")]
+
+
+def test_a_line_number_that_is_not_whole_is_quarantined_not_rounded(con, tmp_path):
+    rows = [f"S1,R1,{n},2025-01-01 10:00:00,L1,a,x,1,2.50,0,EUR,0" for n in ("1", "1.5", "2.0", " 3 ", "4.")]
+    f = _write(tmp_path / "pos_1.csv", "\n".join(rows) + "\n")
+    load = _load(con, f)
+    assert (load.rows_accepted, load.rows_quarantined) == (4, 1)
+    assert [n for (n,) in con.execute("SELECT line_number FROM raw.pos ORDER BY 1").fetchall()] == [1, 2, 3, 4]
+    assert con.execute("SELECT row_number, reason FROM ops.quarantine").fetchall() == [
+        (2, "unparseable number in line_number")
+    ]
 
 
 def test_pii_is_hashed_and_masked(con, tmp_path):
