@@ -268,12 +268,15 @@ def test_decimal_comma_csv(con, tmp_path):
 
 def test_a_decimal_point_in_a_decimal_comma_file_is_quarantined_not_read_as_thousands(con, tmp_path):
     semicolon = SourceConfig.model_validate({**POS.files[0].model_dump(), "csv": {"delimiter": ";", "decimal": ","}})
-    rows = ["S1;R1;1;2025-01-01 10:00:00;L1;a;x;2;4.46;0;EUR;0", "S1;R1;2;2025-01-01 10:00:00;L1;a;x;2;12.345.678;0;EUR;0",
-            "S1;R1;3;2025-01-01 10:00:00;L1;a;x;2;1.2345,6;0;EUR;0", "S1;R1;4;2025-01-01 10:00:00;L1;a;x;2;0,75;0;EUR;0"]  # fmt: skip
+    prices = ["4.46", "12.345.678", "1.2345,6", "0,75"]
+    rows = [f"S1;R1;{n};2025-01-01 10:00:00;L1;a;x;2;{price};0;EUR;0" for n, price in enumerate(prices, 1)]
     f = _write(tmp_path / "pos_eu.csv", "\n".join(rows) + "\n", header=HEADER.replace(",", ";"))
     load = _load(con, f, source=semicolon)
     assert (load.rows_accepted, load.rows_quarantined) == (2, 2)
-    assert con.execute("SELECT line_number, unit_price FROM raw.pos ORDER BY 1").fetchall() == [(2, 12345678), (4, 0.75)]
+    assert con.execute("SELECT line_number, unit_price FROM raw.pos ORDER BY 1").fetchall() == [
+        (2, 12345678),
+        (4, 0.75),
+    ]
     quarantined = con.execute("SELECT row_number, reason FROM ops.quarantine ORDER BY 1").fetchall()
     assert quarantined == [(1, "unparseable number in unit_price"), (3, "unparseable number in unit_price")]
 
