@@ -96,3 +96,20 @@ def test_a_memory_limit_duckdb_cannot_read_is_named_when_the_config_loads(tmp_pa
     path = _with(tmp_path, lambda raw: raw.setdefault("warehouse", {}).update(memory_limit=limit))
     with pytest.raises(ValueError, match=rf"(?s)warehouse.memory_limit.*'{limit}' is not a memory size"):
         load_config(path)
+
+
+def test_the_readme_example_loads_and_is_what_the_end_to_end_test_runs(tmp_path):
+    """The README's "Your own data" config is valid, and tests/test_end_to_end.py runs that very mapping."""
+    import re
+
+    from tests.test_end_to_end import CONFIG
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"## Your own data.*?```yaml\n(.*?)```", readme, re.DOTALL).group(1)
+    (tmp_path / "stratify.yaml").write_text(block, encoding="utf-8")
+    config = load_config(tmp_path / "stratify.yaml")
+    assert config.segment.require_consent is False  # without it, a source without consent data profiles nobody
+    example = yaml.safe_load(block)
+    assert {k: example[k] for k in ("base_currency", "sources", "segment")} == {
+        k: CONFIG[k] for k in ("base_currency", "sources", "segment")
+    }

@@ -27,13 +27,41 @@ def _country_keys() -> pd.DataFrame:
         }
         code = phonenumbers.country_code_for_region(country.alpha_2) or None
         rows += [{"key": n.strip().lower(), "alpha2": country.alpha_2, "calling_code": code} for n in names if n]
-    # Everyday English names that ISO spells differently.
+    # Everyday English names that ISO spells differently (EIRE is what the UCI Online Retail export holds).
     aliases = {
         "uk": "GB",
+        "u.k.": "GB",
         "great britain": "GB",
         "england": "GB",
+        "scotland": "GB",
+        "wales": "GB",
+        "northern ireland": "GB",
         "usa": "US",
+        "u.s.a.": "US",
+        "u.s.": "US",
         "united states of america": "US",
+        "eire": "IE",
+        "republic of ireland": "IE",
+        "russia": "RU",
+        "turkey": "TR",
+        "the netherlands": "NL",
+        "holland": "NL",
+        "ivory coast": "CI",
+        "cote d'ivoire": "CI",
+        "macedonia": "MK",
+        "brunei": "BN",
+        "cape verde": "CV",
+        "swaziland": "SZ",
+        "burma": "MM",
+        "uae": "AE",
+        "macau": "MO",
+        "palestine": "PS",
+        "micronesia": "FM",
+        "vatican": "VA",
+        "vatican city": "VA",
+        "the bahamas": "BS",
+        "the gambia": "GM",
+        "rsa": "ZA",
     }
     rows += [
         {"key": k, "alpha2": v, "calling_code": phonenumbers.country_code_for_region(v)} for k, v in aliases.items()
@@ -41,13 +69,23 @@ def _country_keys() -> pd.DataFrame:
     return pd.DataFrame(rows).drop_duplicates("key")
 
 
+# Raised when the names above change: a warehouse holding an older table builds it again.
+COUNTRIES_VERSION = "countries v2"
+
+
 def ensure_reference_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Create ref.countries (lower-cased name or code -> ISO alpha-2, calling code) once per warehouse."""
+    """Create ref.countries (lower-cased name or code -> ISO alpha-2, calling code) once per version."""
     con.execute("CREATE SCHEMA IF NOT EXISTS ref")
     if table_exists(con, "ref", "countries"):
-        return
+        comment = con.execute(
+            "SELECT comment FROM duckdb_tables() WHERE schema_name = 'ref' AND table_name = 'countries'"
+        ).fetchall()
+        if comment and comment[0][0] == COUNTRIES_VERSION:
+            return
     con.register("_countries", _country_keys())
     con.execute(
-        "CREATE TABLE ref.countries AS SELECT key, alpha2, calling_code::INTEGER AS calling_code FROM _countries"
+        "CREATE OR REPLACE TABLE ref.countries AS "
+        "SELECT key, alpha2, calling_code::INTEGER AS calling_code FROM _countries"
     )
+    con.execute(f"COMMENT ON TABLE ref.countries IS '{COUNTRIES_VERSION}'")
     con.unregister("_countries")
