@@ -14,9 +14,12 @@ from pipelines.resources import StratifyResource, dagster_home
 def _snapshot_range(text: str) -> tuple[date, date]:
     try:
         first, _, last = text.partition(":")
-        return date.fromisoformat(first), date.fromisoformat(last or first)
+        first, last = date.fromisoformat(first), date.fromisoformat(last or first)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"expected YYYY-MM-DD:YYYY-MM-DD, got {text!r}") from exc
+    if first > last:
+        raise argparse.ArgumentTypeError(f"the first date comes after the last in {text!r}")
+    return first, last
 
 
 def _positive_int(text: str) -> int:

@@ -185,6 +185,34 @@ def test_a_run_with_nothing_new_skips_up_to_date_snapshots(run):
     assert (home / "publish" / "tiers.duckdb").stat().st_mtime_ns == published  # not even republished
 
 
+@pytest.mark.parametrize(
+    ("asked", "said"),
+    [
+        ("2025-07-31:2025-09-30", "no orders in the period of snapshot(s) 2025-07-31, 2025-08-31, 2025-09-30: the "
+                                  "data's last order is of 2025-06-"),
+        ("2025-05-10:2025-05-20", "no snapshot date between 2025-05-10 and 2025-05-20: monthly snapshots fall on each "
+                                  "period's last day, from 2024-01-01"),
+    ],
+)  # fmt: skip
+def test_snapshots_asked_for_that_cannot_be_built_are_refused_by_name(run, asked, said):
+    """A snapshot after the data would publish every customer as lapsed; a range holding no snapshot date said
+    "no complete snapshot period in the data"."""
+    home, env, _, _ = run
+    published = (home / "publish" / "tiers.duckdb").stat().st_mtime_ns
+    exe = Path(sys.executable).with_name("stratify")
+    done = subprocess.run([str(exe), "run", "--snapshots", asked], cwd=REPO, capture_output=True, text=True, env=env)
+    assert done.returncode == 1 and said in done.stderr, done.stderr[-2000:]
+    assert (home / "publish" / "tiers.duckdb").stat().st_mtime_ns == published
+
+
+def test_a_reversed_snapshot_range_is_an_argument_error(run):
+    _, env, _, _ = run
+    exe = Path(sys.executable).with_name("stratify")
+    done = subprocess.run([str(exe), "run", "--snapshots", "2025-06-30:2025-01-31"], capture_output=True, text=True,
+                          env=env)  # fmt: skip
+    assert done.returncode == 2 and "the first date comes after the last in '2025-06-30:2025-01-31'" in done.stderr
+
+
 def test_status_summarises_loads_snapshots_and_drift(run):
     home, env, lines, _ = run
     status = json.loads(_stratify(env, "status", "--json").stdout)

@@ -37,6 +37,11 @@ def snapshot_date_of(partition_key: str) -> date:
     return window.end.date() - timedelta(days=1)
 
 
+def period_start_of(partition_key: str) -> date:
+    """The first day of a partition's period."""
+    return snapshot_partitions().time_window_for_partition_key(partition_key).start.date()
+
+
 def partition_keys_between(first: date, last: date) -> list[str]:
     """Keys of the partitions whose snapshot date lies in [first, last], oldest first."""
     parts = snapshot_partitions()

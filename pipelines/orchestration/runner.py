@@ -11,7 +11,12 @@ from typing import TextIO
 
 import dagster as dg
 
-from pipelines.orchestration.partitions import latest_partition_keys, partition_keys_between, snapshot_date_of
+from pipelines.orchestration.partitions import (
+    latest_partition_keys,
+    partition_keys_between,
+    period_start_of,
+    snapshot_date_of,
+)
 from pipelines.orchestration.up_to_date import fingerprint, record_build, why_rebuild
 from pipelines.resources import StratifyResource, config_path
 from pipelines.transform.assets import dbt_load_models
@@ -128,17 +133,34 @@ def run_pipeline(
     built = {e.asset_key for e in ingest.get_asset_materialization_events()}
     if not built & dbt_load_models.keys:
         say("    load models up to date (no rows loaded since their last build): dbt not run")
-    if snapshots:
-        keys = partition_keys_between(*snapshots)
-    else:
-        until = data_until(stratify)
-        keys = latest_partition_keys(until, stratify.config.snapshots.latest) if until else []
-    if not keys:
-        outcome.failures.append("no complete snapshot period in the data; land order files first")
+    keys, problem = _snapshot_keys(stratify, snapshots)
+    if problem:
+        outcome.failures.append(problem)
         return outcome
     outcome.snapshots = [snapshot_date_of(k).isoformat() for k in keys]
     _build_snapshots(defs, instance, stratify, keys, rebuild, outcome, log, say)
     return outcome
+
+
+def _snapshot_keys(stratify: StratifyResource, asked: tuple[date, date] | None) -> tuple[list[str], str | None]:
+    """The partitions to build, or why none can be: the latest complete periods by the data's clock, or those
+    asked for, each holding orders (a period after the last order would publish every customer as lapsed)."""
+    until = data_until(stratify)
+    if until is None:
+        return [], "no orders in the warehouse; land order files first"
+    if asked is None:
+        keys = latest_partition_keys(until, stratify.config.snapshots.latest)
+        return keys, None if keys else f"no complete snapshot period in the data (its last order is of {until})"
+    keys = partition_keys_between(*asked)
+    cfg = stratify.config.snapshots
+    if not keys:
+        return [], (f"no snapshot date between {asked[0]} and {asked[1]}: {cfg.cadence} snapshots fall on each "
+                    f"period's last day, from {cfg.start_date}")  # fmt: skip
+    empty = [snapshot_date_of(k).isoformat() for k in keys if period_start_of(k) > until]
+    if empty:
+        return [], (f"no orders in the period of snapshot(s) {', '.join(empty)}: the data's last order is of "
+                    f"{until}; land their orders first")  # fmt: skip
+    return keys, None
 
 
 def _build_snapshots(defs, instance, stratify, keys, rebuild: bool, outcome: RunOutcome, log, say) -> None:
