@@ -34,6 +34,8 @@ How a file is loaded:
 - PII (`email`, `phone`) is normalised (email trimmed and lower-cased; phone to E.164 using the row's
   country) and stored only as `sha256(STRATIFY_PII_SALT || value)` in `<column>_hash`. The quarantine's
   `raw_record` masks PII values as `***`. A source with PII needs `STRATIFY_PII_SALT`; there is no default.
+  A warehouse keeps the salt it was first loaded with (a fingerprint in `ops.pii_salt`) and refuses another:
+  the same email under another salt would be another customer.
 - Countries may be ISO-3166 codes (alpha-2 or alpha-3) or English names; they are stored as alpha-2.
 - Currencies must be the base currency or appear in `fx_rates`; POS store ids must exist in `stores`
   when the stores source is configured.

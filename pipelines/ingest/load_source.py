@@ -11,6 +11,7 @@ from pipelines.ingest.contracts import CONTRACTS, Contract
 from pipelines.ingest.loader import FileLoad, LoadRequest, ensure_tables, load_files
 from pipelines.ingest.reference import ensure_reference_tables
 from pipelines.ingest.rules import RuleContext
+from pipelines.ingest.salt import check_salt
 
 
 def prepare_warehouse(con: duckdb.DuckDBPyConnection) -> None:
@@ -53,6 +54,7 @@ def load_source(
     if has_pii:
         if not salt:
             raise ValueError(f"source {contract.source} holds PII: STRATIFY_PII_SALT is required")
+        check_salt(con, salt)
         con.execute("SET VARIABLE pii_salt = ?", [salt])
     try:
         return [
