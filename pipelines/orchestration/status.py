@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.ingest.reconcile import rejected_files
-from pipelines.resources import StratifyResource
+from pipelines.resources import StratifyResource, dagster_home
 
 # Files loaded, each once (a ledger row is an attempt: a rejected file is tried again every run).
 LOADS = """
@@ -84,6 +84,41 @@ def _failed_checks(reports: Path) -> list[dict]:
     ]
 
 
+def _first_line(error) -> str:
+    """The first line of the innermost cause: Dagster wraps an op's exception in 'Error occurred while
+    executing op ...', which names the step but not what went wrong."""
+    while error is not None and error.cause is not None:
+        error = error.cause
+    lines = (error.message or "").strip().splitlines() if error else []
+    return lines[0] if lines else "(no message)"
+
+
+def _failed_runs(stratify: StratifyResource) -> list[dict]:
+    """The latest finished run of each job, when it failed: its failed steps and their first error line.
+
+    Quality reports hold the checks Stratify records itself; a dbt test that failed its step, or a run that
+    stopped for any other reason, is known only to the Dagster instance, which `stratify run`, the UI and the
+    schedules all write to. A later successful run of the job clears it."""
+    import dagster as dg
+
+    dagster_home(stratify.paths)
+    finished = [dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE]
+    failed = []
+    with dg.DagsterInstance.get() as instance:
+        for job in ("ingest_job", "snapshot_job"):
+            runs = instance.get_runs(filters=dg.RunsFilter(job_name=job, statuses=finished), limit=1)
+            if not runs or runs[0].status != dg.DagsterRunStatus.FAILURE:
+                continue
+            run = runs[0]
+            steps = [
+                f"{e.step_key}: {_first_line(e.dagster_event.step_failure_data.error)}"
+                for e in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_FAILURE)
+            ]
+            partition = run.tags.get("dagster/partition")
+            failed.append({"job": job, "run_id": run.run_id, "partition": partition, "failed_steps": steps})
+    return failed
+
+
 def _published(path: Path) -> dict | None:
     if not path.exists():
         return None
@@ -98,7 +133,12 @@ def collect_status(stratify: StratifyResource) -> dict:
     status = {"stratify_home": str(paths.home), **_warehouse_status(paths.warehouse)}
     status["failed_checks"] = _failed_checks(paths.reports)
     status["published"] = _published(paths.tiers_db)
-    failing = any(c["severity"] == "ERROR" for c in status["failed_checks"]) or status.get("rejected_files")
+    status["failed_runs"] = _failed_runs(stratify)
+    failing = (
+        any(c["severity"] == "ERROR" for c in status["failed_checks"])
+        or status.get("rejected_files")
+        or status["failed_runs"]
+    )
     status["healthy"] = not failing and not status["warehouse"].startswith("missing")
     return status
 
@@ -125,6 +165,10 @@ def render_status(status: dict) -> str:
         if drift
         else "drift: no comparison yet"
     )
+    for run in status["failed_runs"]:
+        where = f" [{run['partition']}]" if run["partition"] else ""
+        lines.append(f"last {run['job']}{where} FAILED (run {run['run_id'][:8]}; see it in the UI):")
+        lines.extend(f"  {step}"[:300] for step in run["failed_steps"] or ["(no step failed: the run itself did)"])
     lines.append(f"failed checks: {len(status['failed_checks'])}")
     for c in status["failed_checks"]:
         where = f" [{c['partition']}]" if c["partition"] else ""

@@ -1,6 +1,7 @@
 """`stratify status` and the run's summary name the files rejected whole, until they load or leave landing."""
 
 import duckdb
+import pytest
 
 from pipelines.cli import main
 from pipelines.ingest.contracts import CONTRACTS
@@ -51,3 +52,29 @@ def test_the_run_summary_lists_rejected_files(home, capsys):
     bad.unlink()
     _print_rejected(home / "warehouse.duckdb")
     assert capsys.readouterr().out == ""
+
+
+@pytest.mark.slow
+def test_status_names_the_last_failed_run_until_one_succeeds(home, monkeypatch, capsys):
+    """A failure only Dagster knows (here a PII source without its salt; a blocking dbt test is another) makes
+    status unhealthy, naming job and step; the next successful run of the job clears it."""
+    import dagster as dg
+
+    from pipelines.definitions import defs
+    from pipelines.orchestration.runner import QUIET_LOGS
+    from pipelines.demo.generator import DemoSpec, generate
+
+    generate(DemoSpec(customers=300, days=90, seed=3), home / "landing")
+    monkeypatch.delenv("STRATIFY_PII_SALT")
+    job = defs.resolve_job_def("ingest_job")
+    with dg.DagsterInstance.get() as instance:
+        assert not job.execute_in_process(instance=instance, run_config=QUIET_LOGS, raise_on_error=False).success
+    assert main(["status"]) == 1
+    text = capsys.readouterr().out
+    assert "NEEDS ATTENTION" in text and "last ingest_job FAILED" in text
+    assert "raw__crm_customers: " in text and "STRATIFY_PII_SALT is not set" in text
+    monkeypatch.setenv("STRATIFY_PII_SALT", "test-salt")
+    with dg.DagsterInstance.get() as instance:
+        assert job.execute_in_process(instance=instance, run_config=QUIET_LOGS).success
+    assert main(["status"]) == 0
+    assert "FAILED" not in capsys.readouterr().out
