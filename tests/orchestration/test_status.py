@@ -61,8 +61,8 @@ def test_status_names_the_last_failed_run_until_one_succeeds(home, monkeypatch, 
     import dagster as dg
 
     from pipelines.definitions import defs
-    from pipelines.orchestration.runner import QUIET_LOGS
     from pipelines.demo.generator import DemoSpec, generate
+    from pipelines.orchestration.runner import QUIET_LOGS
 
     generate(DemoSpec(customers=300, days=90, seed=3), home / "landing")
     monkeypatch.delenv("STRATIFY_PII_SALT")
