@@ -442,7 +442,11 @@ def _header_problem(req: LoadRequest) -> FileLoad | None:
         found = peek_columns(req.path, req.fileset)
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         return FileLoad(str(req.path), "rejected", error=f"{req.path}: unreadable as {req.fileset.format}: {exc}")
-    error = header_error(req.path, found, req.fileset.columns)
+    columns = req.fileset.columns
+    if req.fileset.format == "jsonl":  # a record may leave out the keys it has no value for (null)
+        required = {c.name for c in req.contract.columns if c.required}
+        columns = {name: key for name, key in columns.items() if name in required}
+    error = header_error(req.path, found, columns)
     return FileLoad(str(req.path), "rejected", error=error) if error else None
 
 

@@ -67,11 +67,13 @@ def scan(paths: list[Path], fileset: FileSet, json_columns: list[str], by_name: 
 
 
 def json_keys(paths: list[Path], fileset: FileSet) -> list[str]:
-    """The union of the JSON lines files' keys, in order; each file's first line stands for the file, as it
-    does for the header check. CSV and Parquet scans find their columns themselves."""
+    """The union of the JSON lines files' keys, in order: each file's first line stands for the file, as it
+    does for the header check, and every mapped key is read (null where a record leaves it out, as exports
+    do with empty optional values). CSV and Parquet scans find their columns themselves."""
     found: dict[str, None] = {}
     for path in paths:
         found.update(dict.fromkeys(peek_columns(path, fileset)))
+    found.update(dict.fromkeys(fileset.columns.values()))
     return list(found)
 
 

@@ -421,3 +421,43 @@ def test_a_warehouse_made_before_the_contract_gained_a_column_still_loads(tmp_pa
         assert load_file(old, LoadRequest(f, CONTRACTS["ecommerce"], WEB, WEB.files[0], RULES, "l")).rows_accepted == 1
         row = old.execute("SELECT order_id, country, phone_hash IS NOT NULL FROM raw.ecommerce").fetchall()
     assert row == [("W1", "FR", True)]
+
+
+APP = SourceConfig.model_validate(
+    {"path": "app/*.jsonl", "format": "jsonl",
+     "columns": {"order_id": "order_id", "line_number": "line_no", "customer_id": "app_user_id",
+                 "email": "account_email", "ordered_at": "event_time", "sku": "sku", "quantity": "qty",
+                 "unit_price": "unit_price", "discount": "discount", "currency": "currency"}}
+)  # fmt: skip
+
+
+def _load_app(con, path, source=APP):
+    con.execute("SET VARIABLE pii_salt = 'test-salt'")
+    return load_file(con, LoadRequest(path, CONTRACTS["app"], source, source.files[0], RULES, "load-1"))
+
+
+def test_a_json_record_may_leave_out_optional_keys_even_the_first(con, tmp_path):
+    records = [
+        {"order_id": "A1", "line_no": "1", "app_user_id": "U1", "event_time": "2025-01-01T10:00:00Z", "qty": "1",
+         "unit_price": "2.5", "currency": "EUR"},  # no account_email, discount or sku: exports drop null keys
+        {"order_id": "A1", "line_no": "2", "app_user_id": "U1", "account_email": "a@b.c",
+         "event_time": "2025-01-01T10:00:00Z", "sku": "x", "qty": "2", "unit_price": "1", "discount": "0.5",
+         "currency": "EUR"},
+        {"order_id": "A2", "line_no": "1", "event_time": "2025-01-02T10:00:00Z", "qty": "1", "currency": "EUR"},
+    ]  # fmt: skip
+    f = tmp_path / "app_1.jsonl"
+    f.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    load = _load_app(con, f)
+    assert (load.status, load.rows_accepted, load.rows_quarantined) == ("loaded", 2, 1), load.error
+    rows = con.execute("SELECT line_number, sku, discount, email_hash IS NULL FROM raw.app ORDER BY 1").fetchall()
+    assert rows == [(1, None, None, True), (2, "x", 0.5, False)]
+    assert con.execute("SELECT row_number, reason FROM ops.quarantine").fetchall() == [
+        (3, "missing required unit_price")
+    ]
+
+
+def test_a_json_file_whose_first_record_lacks_a_required_key_is_rejected(con, tmp_path):
+    f = tmp_path / "app_1.jsonl"
+    f.write_text(json.dumps({"order_id": "A1", "line_no": "1", "qty": "1"}) + "\n", encoding="utf-8")
+    load = _load_app(con, f)
+    assert load.status == "rejected" and "missing ['event_time', 'unit_price', 'currency']" in load.error
