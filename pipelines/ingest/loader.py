@@ -19,6 +19,7 @@ from pipelines.config import FileSet, SourceConfig
 from pipelines.ingest.contracts import Column, Contract
 from pipelines.ingest.readers import (
     FILE_COLUMN,
+    MALFORMED_COLUMN,
     header_error,
     ident,
     peek_columns,
@@ -174,8 +175,14 @@ def _judge_sql(con: duckdb.DuckDBPyConnection, req: LoadRequest, table_function:
     typed = ", ".join(f"{typed_expression(c, req.fileset)} AS {c.name}" for c in contract.columns)
     reason = reason_expression(contract, req.rules, req.fileset, skip_required=_generated(req))
     record = _masked_record(req, found, lambda i, _: f"_c{i}")
+    flag = ""
+    if MALFORMED_COLUMN in _all_columns(con, table_function):  # JSON lines read line by line (readers.py)
+        flag = f", f.{MALFORMED_COLUMN}"
+        reason = f"CASE WHEN {MALFORMED_COLUMN} THEN 'malformed JSON line' ELSE {reason} END"
+        # The line is not JSON, so its values cannot be told apart to mask its PII: file and row locate it.
+        record = f"CASE WHEN {MALFORMED_COLUMN} THEN {sql_str(_MALFORMED_RECORD)} ELSE {record} END"
     return f"""
-        WITH texts AS (SELECT f.{FILE_COLUMN}, {originals}, {texts} FROM {table_function} f),
+        WITH texts AS (SELECT f.{FILE_COLUMN}{flag}, {originals}, {texts} FROM {table_function} f),
         located AS (SELECT *, {alpha2} AS _rc_alpha2, {calling_code} AS _rc_calling_code FROM texts),
         typed AS (SELECT *, {typed} FROM located),
         judged AS (SELECT *, {reason} AS _first_reason FROM typed)
@@ -183,6 +190,13 @@ def _judge_sql(con: duckdb.DuckDBPyConnection, req: LoadRequest, table_function:
                CASE WHEN _first_reason IS NOT NULL THEN {record} END AS _record
         FROM judged
     """
+
+
+_MALFORMED_RECORD = '{"malformed JSON line": "not shown: its PII could not be masked; see the file at this row"}'
+
+
+def _all_columns(con: duckdb.DuckDBPyConnection, table_function: str) -> list[str]:
+    return [row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {table_function}").fetchall()]
 
 
 def _check_scan_order_kept(con: duckdb.DuckDBPyConnection, sql: str) -> None:
@@ -212,8 +226,10 @@ def _judge(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest]) -> list[str]
     try:
         return _judge_scan(con, reqs, text_scan(paths, fileset))
     except duckdb.Error as exc:
-        if fileset.format != "csv" or isinstance(exc, _STOPS_THE_LOAD):
+        if fileset.format == "parquet" or isinstance(exc, _STOPS_THE_LOAD):
             raise
+    if fileset.format == "jsonl":  # read_json refuses a file for one malformed line: read them line by line
+        return _judge_scan(con, reqs, text_scan(paths, fileset, json_by_line=True))
     # DuckDB refuses to read CSV files together unmatched when their columns differ or a row is longer than
     # the header; matched by name they read, the missing columns NULL and an extra field a column of its own.
     return _judge_scan(con, reqs, text_scan(paths, fileset, by_name=True))

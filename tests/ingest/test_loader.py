@@ -461,3 +461,22 @@ def test_a_json_file_whose_first_record_lacks_a_required_key_is_rejected(con, tm
     f.write_text(json.dumps({"order_id": "A1", "line_no": "1", "qty": "1"}) + "\n", encoding="utf-8")
     load = _load_app(con, f)
     assert load.status == "rejected" and "missing ['event_time', 'unit_price', 'currency']" in load.error
+
+
+def test_a_malformed_json_line_is_quarantined_and_the_others_load(con, tmp_path):
+    """read_json refuses a file for one bad line; the file is read again line by line, so only that line is
+    lost to quarantine, under its own row number, and a duplicate after it is still found in the re-read."""
+    line = {"order_id": "A1", "app_user_id": "U1", "account_email": "ann@example.com",
+            "event_time": "2025-01-01T10:00:00Z", "qty": "1", "unit_price": "2.5", "currency": "EUR"}  # fmt: skip
+    lines = [json.dumps({**line, "line_no": str(n)}) for n in (1, 2, 3, 4)]
+    lines[1] = lines[1][:40]  # a truncated write, holding the start of an email
+    lines.append(lines[3])  # line 4 again: a duplicate
+    f = tmp_path / "app_1.jsonl"
+    f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    load = _load_app(con, f)
+    assert (load.status, load.rows_read, load.rows_accepted, load.rows_quarantined) == ("loaded", 5, 3, 2)
+    assert [n for (n,) in con.execute("SELECT line_number FROM raw.app ORDER BY 1").fetchall()] == [1, 3, 4]
+    quarantined = con.execute("SELECT row_number, reason, raw_record FROM ops.quarantine ORDER BY 1").fetchall()
+    assert [(n, reason) for n, reason, _ in quarantined] == [(2, "malformed JSON line"), (5, "duplicate line key")]
+    assert "ann@" not in quarantined[0][2] and "see the file at this row" in quarantined[0][2]
+    assert json.loads(quarantined[1][2])["account_email"] == "***" and unreconciled_files(con, "app") == []
