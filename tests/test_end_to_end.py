@@ -268,3 +268,29 @@ def test_dbt_docs_generate_offline_documents_every_model(run, tmp_path):
         undescribed.update({key: sorted(columns - described)} if columns - described else {})
     assert not undescribed, "\n".join(f"{k}: {v}" for k, v in undescribed.items())
     assert (tmp_path / "index.html").exists()
+
+
+# Keep this test last in the module: it lands a file, which the tests above (counts of the one export) must not see.
+def test_a_late_order_rebuilds_its_snapshot_and_every_later_one(run):
+    """docs/operating.md: a late file with older orders rebuilds that snapshot and every later one (their drift
+    and cluster names are judged against the one before); the earlier snapshot is skipped, its files untouched."""
+    home, env, _, _ = run
+    files_before = _history_files(home)
+    late = pd.DataFrame([{"InvoiceNo": "900001", "StockCode": "10001", "Description": "ITEM", "Quantity": 2,
+                          "InvoiceDate": "05/15/2025 10:00", "UnitPrice": "9.99", "CustomerID": "12001",
+                          "Country": "France"}])  # fmt: skip
+    late.to_csv(home / "landing" / "export" / "online_retail_late.csv", index=False)
+    done = _stratify(env, "run", "--snapshots", "2025-04-30:2025-06-30")
+    assert "==> snapshot 2025-05-31: building (orders orders of 2025-05-15 loaded since it was built)" in done.stdout
+    assert "==> snapshot 2025-06-30: building (after 2025-05-31, which was rebuilt)" in done.stdout
+    assert "Snapshots built: 2025-05-31, 2025-06-30" in done.stdout
+    assert "Up to date, not rebuilt: 2025-04-30" in done.stdout
+    april = {f: ino for f, ino in files_before.items() if "2025-04-30" in f}
+    assert april and {f: _history_files(home)[f] for f in april} == april
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        frequency = con.execute(
+            "SELECT snapshot_date, frequency_365d FROM marts.customer_features f "
+            "JOIN intermediate.int_customers__identity i USING (customer_key) WHERE i.id = '12001' ORDER BY 1"
+        ).fetchall()
+    expected = _expected_rfm(pd.concat([run[2], late.astype(str)]), date(2025, 5, 31)).loc["12001", "frequency_365d"]
+    assert dict(frequency)[date(2025, 5, 31)] == expected

@@ -167,6 +167,7 @@ def _build_snapshots(defs, instance, stratify, keys, rebuild: bool, outcome: Run
     """Each snapshot in order, skipping those up to date; after one is rebuilt, every later one is too
     (its drift and cluster names are judged against the one before it)."""
     stamp = fingerprint(config_path())
+    first_stale = None  # the first snapshot found stale: every later one is rebuilt after it
     for key in keys:
         snapshot = snapshot_date_of(key)
         if not rebuild:
@@ -177,7 +178,9 @@ def _build_snapshots(defs, instance, stratify, keys, rebuild: bool, outcome: Run
                 outcome.skipped.append(snapshot.isoformat())
                 continue
             say(f"==> snapshot {snapshot}: building ({reason})")
-            rebuild = True
+            rebuild, first_stale = True, snapshot
+        elif first_stale is not None:
+            say(f"==> snapshot {snapshot}: building (after {first_stale}, which was rebuilt)")
         _execute(defs.resolve_job_def("snapshot_job"), instance, say, key, outcome, log)
         if not outcome.ok:
             return
