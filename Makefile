@@ -41,7 +41,7 @@ run: setup
 ## test: the test suite (real DuckDB, dbt, Dagster, Great Expectations; small data), one worker per core;
 ## a file's tests share a worker, so module fixtures (a built demo warehouse) are built once
 test: setup
-	$(BIN)/python -m pytest -q -n auto --dist loadfile
+	$(BIN)/python -m pytest -q -n auto --dist loadfile --durations=12
 
 ## ui: the Dagster UI and daemon on http://127.0.0.1:$(UI_PORT)
 ui: setup
