@@ -23,12 +23,13 @@ How a file is loaded:
   trimmed of surrounding spaces and an empty value counts as missing. A file is loaded once per content
   (sha256): the same file again is skipped, a copy under another name is recorded as `skipped_duplicate`.
 - A file whose header lacks a mapped column (JSON lines: whose first record lacks a required key; a record
-  may leave out optional keys, read as missing; a line that is not valid JSON is quarantined as `malformed JSON
-  line`, its record not shown since its PII cannot be masked, and the file's other lines load), or that cannot be read (e.g. not valid UTF-8 when utf-8 is
+  may leave out optional keys, read as missing), or that cannot be read (e.g. not valid UTF-8 when utf-8 is
   configured), is `rejected` whole with an error naming the file, the expected and the found columns; the
   other files still load. A rejected file is tried again on every run (fix the config, and the next run loads
   it); while one is in landing, `stratify run`'s summary lists it and `stratify status` says NEEDS ATTENTION
   and exits 1. Take it out of landing, or land it corrected, to clear that.
+- A JSON line that is not valid JSON is quarantined as `malformed JSON line` (its record not shown: its PII
+  cannot be masked), and the file's other lines load.
 - Every row read is either accepted into `raw.<source>` (with `_source_file`, `_row_number`, `_load_id`,
   `_loaded_at`) or quarantined in `ops.quarantine` with the first rule it broke; `ops.load_ledger` has one
   row per file loaded (and one per attempt at a rejected file) with `rows_read = rows_accepted +
