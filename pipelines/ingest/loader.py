@@ -161,8 +161,15 @@ def _masked_record(req: LoadRequest, found: list[str], ref) -> str:
     return f"to_json(struct_pack({fields}))::VARCHAR"
 
 
-def _judge_sql(con: duckdb.DuckDBPyConnection, req: LoadRequest, table_function: str, found: list[str]) -> str:
-    """The query typing and judging every row of the scan, in the scan's order (see `_judge`)."""
+def _judge_sql(
+    con: duckdb.DuckDBPyConnection, req: LoadRequest, table_function: str, found: list[str], extras: list[str] = ()
+) -> str:
+    """The query typing and judging every row of the scan, in the scan's order (see `_judge`).
+
+    `extras` are the scan's columns no file's header names: DuckDB's names for the fields of rows longer than
+    their header (column12). A value there means the row does not line up with its header (an unquoted
+    comma shifts every later value), so the row is quarantined instead of loaded with shifted values.
+    """
     contract = req.contract
     originals = ", ".join(f"f.{ident(col)} AS _c{i}" for i, col in enumerate(found))
     texts = ", ".join(f"{_text_of(c, req)} AS _t_{c.name}" for c in contract.columns)
@@ -176,6 +183,9 @@ def _judge_sql(con: duckdb.DuckDBPyConnection, req: LoadRequest, table_function:
     reason = reason_expression(contract, req.rules, req.fileset, skip_required=_generated(req))
     record = _masked_record(req, found, lambda i, _: f"_c{i}")
     flag = ""
+    if extras:
+        longer = " OR ".join(f"_c{found.index(col)} IS NOT NULL" for col in extras)
+        reason = f"CASE WHEN {longer} THEN 'more fields than the header' ELSE {reason} END"
     if MALFORMED_COLUMN in _all_columns(con, table_function):  # JSON lines read line by line (readers.py)
         flag = f", f.{MALFORMED_COLUMN}"
         reason = f"CASE WHEN {MALFORMED_COLUMN} THEN 'malformed JSON line' ELSE {reason} END"
@@ -238,7 +248,8 @@ def _judge(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest]) -> list[str]
 def _judge_scan(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest], table_function: str) -> list[str]:
     """`_judge` over one way of reading the batch's files; `_judged` is dropped again if it fails."""
     found = scan_columns(con, table_function)
-    sql = _judge_sql(con, reqs[0], table_function, found)
+    headers = {col for r in reqs for col in peek_columns(r.path, r.fileset)} if reqs[0].fileset.format == "csv" else {}
+    sql = _judge_sql(con, reqs[0], table_function, found, [col for col in found if headers and col not in headers])
     _check_scan_order_kept(con, sql)
     try:
         con.execute(f"CREATE OR REPLACE TEMP TABLE _judged AS {sql}")

@@ -377,7 +377,7 @@ def test_files_with_their_columns_in_another_order_load_together(con, tmp_path):
     assert rows == [("R1", "S1", "L1", 1), ("R2", "S1", "L2", 2)]
 
 
-def test_files_with_one_header_and_a_row_longer_than_it_still_load_as_one_batch(con, tmp_path):
+def test_files_with_one_header_and_a_row_longer_than_it_load_as_one_batch_that_row_quarantined(con, tmp_path):
     crm = SourceConfig.model_validate({"path": "crm/*.csv", "columns": {"loyalty_id": "id", "email": "mail"}})
     first = tmp_path / "crm_1.csv"
     first.write_text("id,mail\nL1,a@x.com\nL2,b@x.com\n", encoding="utf-8")
@@ -388,12 +388,15 @@ def test_files_with_one_header_and_a_row_longer_than_it_still_load_as_one_batch(
     loads = load_files(con, reqs)
     assert [(f.status, f.rows_read, f.rows_accepted, f.rows_quarantined) for f in loads] == [
         ("loaded", 2, 2, 0),
-        ("loaded", 2, 1, 1),
+        ("loaded", 2, 0, 2),
     ]
-    assert con.execute("SELECT loyalty_id FROM raw.crm_customers ORDER BY 1").fetchall() == [("L1",), ("L2",), ("L3",)]
-    assert con.execute("SELECT path, row_number, reason FROM ops.quarantine").fetchall() == [
-        (str(second), 2, "duplicate key")
+    assert con.execute("SELECT loyalty_id FROM raw.crm_customers ORDER BY 1").fetchall() == [("L1",), ("L2",)]
+    quarantined = con.execute("SELECT path, row_number, reason, raw_record FROM ops.quarantine ORDER BY 2").fetchall()
+    assert [q[:3] for q in quarantined] == [
+        (str(second), 1, "more fields than the header"),  # its values may be shifted: not loaded as they stand
+        (str(second), 2, "duplicate key"),
     ]
+    assert json.loads(quarantined[0][3]) == {"id": "L3", "mail": "***", "column2": "stray"}
     assert unreconciled_files(con, "crm_customers") == []
 
 
@@ -480,3 +483,14 @@ def test_a_malformed_json_line_is_quarantined_and_the_others_load(con, tmp_path)
     assert [(n, reason) for n, reason, _ in quarantined] == [(2, "malformed JSON line"), (5, "duplicate line key")]
     assert "ann@" not in quarantined[0][2] and "see the file at this row" in quarantined[0][2]
     assert json.loads(quarantined[1][2])["account_email"] == "***" and unreconciled_files(con, "app") == []
+
+
+def test_a_row_longer_than_its_header_is_quarantined_in_a_file_read_alone(con, tmp_path):
+    good = "S1,R1,1,2025-01-01 10:00:00,L1,a,shoes,1,2.50,0,EUR,0"
+    shifted = "S1,R1,2,2025-01-01 10:00:00,L1,a,shoes, kids,1,2.50,0,EUR,0"  # an unquoted comma in the category
+    f = _write(tmp_path / "pos_1.csv", f"{good}\n{shifted}\n")
+    load = _load(con, f)
+    assert (load.rows_accepted, load.rows_quarantined) == (1, 1)
+    assert con.execute("SELECT row_number, reason FROM ops.quarantine").fetchall() == [
+        (2, "more fields than the header")
+    ]
