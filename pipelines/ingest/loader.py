@@ -464,11 +464,16 @@ def _record_all(con, entries: list[tuple[LoadRequest, str, FileLoad]]) -> list[F
 
 
 def _header_problem(req: LoadRequest) -> FileLoad | None:
-    """A file rejected whole before the batch read: unreadable, or a header that does not fit the mapping."""
+    """A file rejected whole before the batch read (unreadable, empty, or a header that does not fit the
+    mapping), or loaded without reading it (JSON lines holding no record); None when it is to be read."""
     try:
         found = peek_columns(req.path, req.fileset)
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         return FileLoad(str(req.path), "rejected", error=f"{req.path}: unreadable as {req.fileset.format}: {exc}")
+    if not found and req.fileset.format == "csv":
+        return FileLoad(str(req.path), "rejected", error=f"{req.path}: empty file: no header line")
+    if not found and req.fileset.format == "jsonl":  # no record at all (a day without orders): nothing to read
+        return FileLoad(str(req.path), "loaded")
     columns = req.fileset.columns
     if req.fileset.format == "jsonl":  # a record may leave out the keys it has no value for (null)
         required = {c.name for c in req.contract.columns if c.required}

@@ -38,6 +38,8 @@ def peek_columns(path: Path, fileset: FileSet) -> list[str]:
         encoding = "utf-8-sig"  # that DuckDB skips; read as plain utf-8 it glued itself to the first column
     with open(path, encoding=encoding, newline="") as handle:
         first = handle.readline()
+        while fileset.format == "jsonl" and first and not first.strip():  # blank lines are no records
+            first = handle.readline()
     if fileset.format == "csv":
         return next(csv.reader([first], delimiter=fileset.csv.delimiter), [])
     return list(json.loads(first).keys()) if first.strip() else []

@@ -494,3 +494,20 @@ def test_a_row_longer_than_its_header_is_quarantined_in_a_file_read_alone(con, t
     assert con.execute("SELECT row_number, reason FROM ops.quarantine").fetchall() == [
         (2, "more fields than the header")
     ]
+
+
+def test_an_empty_csv_is_rejected_as_empty_and_an_empty_json_lines_file_loads_no_rows(con, tmp_path):
+    csv_file = tmp_path / "pos_1.csv"
+    csv_file.write_bytes(b"")
+    load = _load(con, csv_file)
+    assert load.status == "rejected" and load.error == f"{csv_file}: empty file: no header line"
+    empty, blank_first = tmp_path / "app_1.jsonl", tmp_path / "app_2.jsonl"
+    empty.write_bytes(b"")
+    record = {"order_id": "A1", "line_no": "1", "event_time": "2025-01-01T10:00:00Z", "qty": "1",
+              "unit_price": "1", "currency": "EUR"}  # fmt: skip
+    blank_first.write_text("\n" + json.dumps(record) + "\n", encoding="utf-8")
+    load = _load_app(con, empty)
+    assert (load.status, load.rows_read) == ("loaded", 0)
+    load = _load_app(con, blank_first)
+    assert (load.status, load.rows_accepted) == ("loaded", 1), load.error
+    assert unreconciled_files(con, "app") == []
