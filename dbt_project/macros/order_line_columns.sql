@@ -4,7 +4,9 @@
         line_number,
         nullif(upper(trim(sku)), '') as sku,
         coalesce(nullif(lower(trim(category)), ''), 'unknown') as category,
-        quantity,
+        -- Quantities are negative for returns: a line flagged as a return with a positive quantity (exports
+        -- that give the returned units) is turned round, so its amount is taken off the customer's spend.
+        case when is_return and quantity > 0 then -quantity else quantity end as quantity,
         unit_price,
         coalesce(discount, 0) as discount,
         upper(trim(currency)) as currency_code,
