@@ -112,6 +112,24 @@ def test_model_folder_keeps_the_drift_contract(demo):
     assert set(profiles["segmentation"]) == {"rfm_segment", "value_tier", "lifecycle_stage", "cluster_name"}
 
 
+def test_segment_profiles_describe_the_profiled_customers_of_each_segment(demo):
+    snapshot = date(2025, 12, 31)
+    profiles = _read(demo, "select * from segments.segment_profiles where snapshot_date = ?", snapshot)
+    profiled = _read(demo, "select * from segments.customer_segments where snapshot_date = ? and profiled", snapshot)
+    assert len(profiled) > 500 and set(profiles["feature"]) >= {"recency_days", "monetary_365d"}
+    for segmentation, rows in profiles.groupby("segmentation"):
+        per_segment = rows.drop_duplicates("segment").set_index("segment")
+        assert per_segment["customers"].to_dict() == profiled[segmentation].astype(str).value_counts().to_dict()
+        assert per_segment["customer_share"].sum() == pytest.approx(1.0)
+        assert per_segment["revenue_share"].sum() == pytest.approx(1.0)
+    spend = profiles[profiles["feature"] == "monetary_365d"]
+    for segmentation, segment, mean in spend[["segmentation", "segment", "segment_mean"]].itertuples(index=False):
+        members = profiled[profiled[segmentation].astype(str) == segment]
+        assert mean == pytest.approx(members["monetary_365d"].astype(float).mean()), (segmentation, segment)
+    ratio = profiles["segment_mean"] / profiles["overall_mean"].replace(0, np.nan)  # no index for a zero mean
+    assert np.allclose(profiles["index"].astype(float), ratio, equal_nan=True)
+
+
 def test_churn_auc_on_the_holdout_reaches_the_bar(demo):
     version = _segments(demo, SNAPSHOTS["2025-12-01"])["model_version"].iloc[0]
     metrics = _card(demo, version, "churn")["metrics"]
