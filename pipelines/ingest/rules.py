@@ -23,6 +23,9 @@ _BOOLEANS = {"y": True, "yes": True, "true": True, "t": True, "1": True}
 _BOOLEANS |= {"n": False, "no": False, "false": False, "f": False, "0": False}
 
 
+EARLIEST_ORDER = "1990-01-01"
+
+
 @dataclass(frozen=True)
 class RuleContext:
     """What reference data exists to check against, and its known values."""
@@ -201,6 +204,9 @@ def row_rules(
         cutoff = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S")
         ts_type = contract.column("ordered_at").sql_type
         rules.append(("timestamp in the future", f"ordered_at > {ts_type} '{cutoff}'"))
+        # A placeholder date (1900-01-01, 0001-01-01) is a missing timestamp, not an order: loaded, it made every
+        # customer decades old and every snapshot stale. No retailer's tiers need orders from before 1990.
+        rules.append((f"timestamp before {EARLIEST_ORDER}", f"ordered_at < {ts_type} '{EARLIEST_ORDER} 00:00:00'"))
     return rules
 
 

@@ -511,3 +511,11 @@ def test_an_empty_csv_is_rejected_as_empty_and_an_empty_json_lines_file_loads_no
     load = _load_app(con, blank_first)
     assert (load.status, load.rows_accepted) == ("loaded", 1), load.error
     assert unreconciled_files(con, "app") == []
+
+
+def test_a_placeholder_order_date_is_quarantined(con, tmp_path):
+    rows = [f"S1,R1,{n},{at},L1,a,shoes,1,2.50,0,EUR,0" for n, at in enumerate(["1900-01-01 00:00:00",
+            "1989-12-31 23:59:59", "1990-01-01 00:00:00"], 1)]  # fmt: skip
+    load = _load(con, _write(tmp_path / "pos_1.csv", "\n".join(rows) + "\n"))
+    assert (load.rows_accepted, load.rows_quarantined) == (1, 2)
+    assert con.execute("SELECT DISTINCT reason FROM ops.quarantine").fetchall() == [("timestamp before 1990-01-01",)]
