@@ -71,7 +71,26 @@ def cmd_prepare(_: argparse.Namespace) -> int:
     return 0
 
 
+def _missing_salt(stratify: StratifyResource) -> str | None:
+    """Why the run cannot start for want of STRATIFY_PII_SALT, before anything is loaded: found inside the
+    ingest steps, it stopped the run half-way with a stack trace per source holding PII."""
+    from pipelines.ingest.contracts import CONTRACTS
+    from pipelines.ingest.load_source import holds_pii
+
+    sources = [name for name, source in stratify.config.sources.items() if holds_pii(CONTRACTS[name], source)]
+    try:
+        stratify.pii_salt() if sources else None
+    except RuntimeError as exc:
+        return f"{exc} Sources holding PII: {', '.join(sources)}."
+    return None
+
+
 def cmd_run(args: argparse.Namespace) -> int:
+    stratify = StratifyResource()
+    problem = _missing_salt(stratify)
+    if problem:
+        print(f"stratify run: {problem}", file=sys.stderr)
+        return 1
     from pipelines.transform.project import prepare_manifest
 
     prepare_manifest()
@@ -81,7 +100,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     from pipelines.orchestration.runner import run_pipeline
     from pipelines.orchestration.summary import print_summary
 
-    stratify = StratifyResource()
     dagster_home(stratify.paths)
     log_path = stratify.paths.home / "logs" / f"run-{datetime.now():%Y%m%d-%H%M%S}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)

@@ -31,8 +31,9 @@ def test_run_without_salt_fails_naming_the_variable(home):
         timeout=600,
     )
     assert done.returncode == 1
-    assert "STRATIFY_PII_SALT is not set" in done.stderr
-    assert "raw__crm_customers" in done.stderr
+    assert done.stderr.startswith("stratify run: STRATIFY_PII_SALT is not set")
+    assert "Sources holding PII: crm_customers, ecommerce, app, marketplace." in done.stderr
+    assert "Traceback" not in done.stderr and not (home / "warehouse.duckdb").exists()  # stopped before loading
 
 
 @pytest.mark.parametrize(
