@@ -63,7 +63,7 @@ def test_make_ui_serves_the_asset_graph(home, tmp_path):
         # patience; then the group is killed (shutdown time is not what this test is about).
         os.killpg(server.pid, signal.SIGINT)
         try:
-            server.wait(timeout=60)
+            server.wait(timeout=15)
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
             server.wait(timeout=30)
