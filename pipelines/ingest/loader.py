@@ -143,16 +143,21 @@ def _text_of(col: Column, req: LoadRequest) -> str:
     return "CAST(NULL AS VARCHAR)"
 
 
+def _pii_columns(req: LoadRequest) -> set[str]:
+    """The file's columns holding PII."""
+    return {
+        req.fileset.columns[c.name]
+        for c in req.contract.columns
+        if c.kind.startswith("pii_") and c.name in req.fileset.columns
+    }
+
+
 def _masked_record(req: LoadRequest, found: list[str], ref) -> str:
     """The original record as JSON, with PII values masked (quarantine is in the warehouse).
 
     `ref(i, name)` is the SQL of the file's i-th column, `name`.
     """
-    pii = {
-        req.fileset.columns[c.name]
-        for c in req.contract.columns
-        if c.kind.startswith("pii_") and c.name in req.fileset.columns
-    }
+    pii = _pii_columns(req)
     masked = "CASE WHEN {v} IS NULL THEN NULL ELSE '***' END"
     fields = ", ".join(
         f"{ident(col)} := " + (masked if col in pii else "CAST({v} AS VARCHAR)").format(v=ref(i, col))
@@ -162,13 +167,19 @@ def _masked_record(req: LoadRequest, found: list[str], ref) -> str:
 
 
 def _judge_sql(
-    con: duckdb.DuckDBPyConnection, req: LoadRequest, table_function: str, found: list[str], extras: list[str] = ()
+    con: duckdb.DuckDBPyConnection,
+    req: LoadRequest,
+    table_function: str,
+    found: list[str],
+    extras: tuple[str, ...] = (),
+    by_line: bool = False,
 ) -> str:
     """The query typing and judging every row of the scan, in the scan's order (see `_judge`).
 
-    `extras` are the scan's columns no file's header names: DuckDB's names for the fields of rows longer than
-    their header (column12). A value there means the row does not line up with its header (an unquoted
-    comma shifts every later value), so the row is quarantined instead of loaded with shifted values.
+    `extras` are DuckDB's names for the fields of rows longer than their header (`_extra_field_columns`). A
+    value there means the row does not line up with its header (an unquoted comma shifts every later value),
+    so the row is quarantined instead of loaded with shifted values. `by_line`: JSON lines read line by line,
+    whose malformed lines are flagged (readers.json_by_line_scan).
     """
     contract = req.contract
     originals = ", ".join(f"f.{ident(col)} AS _c{i}" for i, col in enumerate(found))
@@ -186,7 +197,9 @@ def _judge_sql(
     if extras:
         longer = " OR ".join(f"_c{found.index(col)} IS NOT NULL" for col in extras)
         reason = f"CASE WHEN {longer} THEN 'more fields than the header' ELSE {reason} END"
-    if MALFORMED_COLUMN in _all_columns(con, table_function):  # JSON lines read line by line (readers.py)
+        if _pii_columns(req):  # shifted values are masked by the wrong names: a phone can sit under 'city'
+            record = f"CASE WHEN {longer} THEN {sql_str(_SHIFTED_RECORD)} ELSE {record} END"
+    if by_line:
         flag = f", f.{MALFORMED_COLUMN}"
         reason = f"CASE WHEN {MALFORMED_COLUMN} THEN 'malformed JSON line' ELSE {reason} END"
         # The line is not JSON, so its values cannot be told apart to mask its PII: file and row locate it.
@@ -203,10 +216,18 @@ def _judge_sql(
 
 
 _MALFORMED_RECORD = '{"malformed JSON line": "not shown: its PII could not be masked; see the file at this row"}'
+_SHIFTED_RECORD = '{"more fields than the header": "not shown: its PII could not be masked; see the file at this row"}'
 
 
-def _all_columns(con: duckdb.DuckDBPyConnection, table_function: str) -> list[str]:
-    return [row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {table_function}").fetchall()]
+def _extra_field_columns(reqs: list[LoadRequest], found: list[str]) -> tuple[str, ...]:
+    """The scan's columns holding fields past the end of their row's header: DuckDB names them column<N>, N
+    counting from 0, so N is at least the widest header's length. (An empty header name or a repeated one is
+    also renamed, column00 or note_1, but within the header: those are no extra fields.)"""
+    if reqs[0].fileset.format != "csv":
+        return ()
+    widest = max(len(peek_columns(r.path, r.fileset)) for r in reqs)
+    numbered = ((col, re.fullmatch(r"column(\d+)", col)) for col in found)
+    return tuple(col for col, match in numbered if match and int(match.group(1)) >= widest)
 
 
 def _check_scan_order_kept(con: duckdb.DuckDBPyConnection, sql: str) -> None:
@@ -239,17 +260,18 @@ def _judge(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest]) -> list[str]
         if fileset.format == "parquet" or isinstance(exc, _STOPS_THE_LOAD):
             raise
     if fileset.format == "jsonl":  # read_json refuses a file for one malformed line: read them line by line
-        return _judge_scan(con, reqs, text_scan(paths, fileset, json_by_line=True))
+        return _judge_scan(con, reqs, text_scan(paths, fileset, json_by_line=True), by_line=True)
     # DuckDB refuses to read CSV files together unmatched when their columns differ or a row is longer than
     # the header; matched by name they read, the missing columns NULL and an extra field a column of its own.
     return _judge_scan(con, reqs, text_scan(paths, fileset, by_name=True))
 
 
-def _judge_scan(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest], table_function: str) -> list[str]:
+def _judge_scan(
+    con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest], table_function: str, by_line: bool = False
+) -> list[str]:
     """`_judge` over one way of reading the batch's files; `_judged` is dropped again if it fails."""
     found = scan_columns(con, table_function)
-    headers = {col for r in reqs for col in peek_columns(r.path, r.fileset)} if reqs[0].fileset.format == "csv" else {}
-    sql = _judge_sql(con, reqs[0], table_function, found, [col for col in found if headers and col not in headers])
+    sql = _judge_sql(con, reqs[0], table_function, found, _extra_field_columns(reqs, found), by_line)
     _check_scan_order_kept(con, sql)
     try:
         con.execute(f"CREATE OR REPLACE TEMP TABLE _judged AS {sql}")

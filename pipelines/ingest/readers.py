@@ -62,7 +62,7 @@ def json_by_line_scan(files: str, tag: str, keys: list[str]) -> str:
     )
     return (  # blank lines are no records, as read_json has it: the same rows, numbered the same way
         f"(SELECT {FILE_COLUMN}, {fields}, NOT _ok AS {MALFORMED_COLUMN} FROM (SELECT *, "
-        f"coalesce(json_valid(_line), false) AS _ok FROM {lines} WHERE trim(_line) <> ''))"
+        f"coalesce(json_valid(_line), false) AS _ok FROM {lines} WHERE NOT regexp_full_match(_line, '[\\s\\x0b]*')))"
     )
 
 
