@@ -72,17 +72,22 @@ def cmd_prepare(_: argparse.Namespace) -> int:
 
 
 def _missing_salt(stratify: StratifyResource) -> str | None:
-    """Why the run cannot start for want of STRATIFY_PII_SALT, before anything is loaded: found inside the
-    ingest steps, it stopped the run half-way with a stack trace per source holding PII."""
+    """Why the run cannot start for want of the right STRATIFY_PII_SALT (unset, or not the warehouse's),
+    before anything is loaded: found inside the ingest steps, it stopped the run half-way with a stack trace
+    per source holding PII."""
     from pipelines.ingest.contracts import CONTRACTS
     from pipelines.ingest.load_source import holds_pii
+    from pipelines.ingest.salt import mismatch, recorded_fingerprint
 
     sources = [name for name, source in stratify.config.sources.items() if holds_pii(CONTRACTS[name], source)]
+    if not sources:
+        return None
     try:
-        stratify.pii_salt() if sources else None
+        salt = stratify.pii_salt()
     except RuntimeError as exc:
         return f"{exc} Sources holding PII: {', '.join(sources)}."
-    return None
+    recorded = recorded_fingerprint(stratify.paths.warehouse)
+    return mismatch(recorded, salt) if recorded else None
 
 
 def cmd_run(args: argparse.Namespace) -> int:

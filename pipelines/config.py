@@ -40,7 +40,9 @@ class WarehouseConfig(_Strict):
 
         with duckdb.connect() as con:
             try:
-                con.execute(f"SET memory_limit = '{value.replace(chr(39), '')}'")
+                if "'" in value:
+                    raise duckdb.InvalidInputException("a quote is no part of a size")
+                con.execute(f"SET memory_limit = '{value}'")
             except duckdb.Error as exc:
                 message = f"{value!r} is not a memory size DuckDB reads (e.g. 4GB, 3.5GiB, 80%): {exc}"
                 raise ValueError(message) from None
@@ -615,7 +617,7 @@ class ConfigError(ValueError):
 
 
 class ConfigNotFound(ConfigError, FileNotFoundError):
-    pass
+    """A FileNotFoundError too, for callers that check for a missing file whatever its kind."""
 
 
 def load_config(path: str | Path) -> StratifyConfig:

@@ -67,3 +67,18 @@ def test_demo_data_refuses_bad_arguments_by_name(home, capsys, args, said):
         main(["demo-data", *args])
     assert exit_.value.code == 2 and said in capsys.readouterr().err
     assert not (home / "landing").exists()
+
+
+def test_run_with_another_salt_than_the_warehouses_stops_before_loading(home, capsys):
+    import duckdb
+
+    from pipelines.ingest.salt import DDL, fingerprint
+
+    with duckdb.connect(str(home / "warehouse.duckdb")) as con:
+        con.execute("CREATE SCHEMA ops")
+        con.execute(DDL)
+        con.execute("INSERT INTO ops.pii_salt VALUES (?, TIMESTAMP '2025-01-02 03:04:00')", [fingerprint("demo")])
+    assert main(["run"]) == 1  # the home fixture's salt is test-salt
+    err = capsys.readouterr().err
+    assert err.startswith("stratify run: STRATIFY_PII_SALT is not the salt this warehouse's PII was hashed with")
+    assert "(first used 2025-01-02 03:04 UTC)" in err

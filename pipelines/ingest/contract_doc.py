@@ -39,8 +39,9 @@ How a file is loaded:
 - PII (`email`, `phone`) is normalised (email trimmed and lower-cased; phone to E.164 using the row's
   country) and stored only as `sha256(STRATIFY_PII_SALT || value)` in `<column>_hash`. The quarantine's
   `raw_record` masks PII values as `***`. A source with PII needs `STRATIFY_PII_SALT`; there is no default.
-  A warehouse keeps the salt it was first loaded with (a fingerprint in `ops.pii_salt`) and refuses another:
-  the same email under another salt would be another customer.
+  A warehouse keeps the salt it was first loaded with (a fingerprint in `ops.pii_salt`) and refuses another,
+  before `stratify run` loads anything: the same email under another salt would be another customer. A
+  warehouse made before this check takes the salt of its next load as its own.
 - Countries may be ISO-3166 codes (alpha-2 or alpha-3) or English names; they are stored as alpha-2.
 - Currencies must be the base currency or appear in `fx_rates`; POS store ids must exist in `stores`
   when the stores source is configured.
@@ -70,7 +71,9 @@ def _section(contract: Contract) -> str:
             f"| `{c.name}` | `{c.stored_name}` | {c.sql_type} | {'yes' if c.required else ''} | "
             f"{notes.get(c.kind, '')} |"
         )
-    rules = [reason for reason, _ in row_rules(contract, RuleContext(check_currency=True, check_store=True))]
+    # Before the row rules: a CSV row longer than its header, a JSON line that is not JSON (loader._judge_sql).
+    rules = ["more fields than the header (CSV)", "malformed JSON line (JSON lines)"]
+    rules += [reason for reason, _ in row_rules(contract, RuleContext(check_currency=True, check_store=True))]
     rules.append(duplicate_reason(contract) + f" (key: {', '.join(contract.key)})")
     lines += ["", "Quarantine reasons, in order of precedence: " + "; ".join(f"`{r}`" for r in rules) + ".", ""]
     return "\n".join(lines)

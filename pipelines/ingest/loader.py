@@ -442,28 +442,32 @@ def _insert_rows(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest], found:
     return {str(r.path): loads.get(str(r.path), FileLoad(str(r.path), "loaded")) for r in reqs}
 
 
-def _ledger_paths(con, source: str) -> dict[str, list[str]]:
-    """sha256 -> the paths `source`'s content was loaded from, read once per load: one query per file cost
-    about a millisecond each, seconds for a marketplace's thousands of Parquet parts. Only loads count: a
-    rejected file is tried again on every run, so that fixing the config (a misspelt column) loads it, and
-    until then each run says again why it is rejected."""
-    seen: dict[str, list[str]] = {}
-    for sha, path in con.execute(
-        "SELECT sha256, path FROM ops.load_ledger WHERE source = ? AND status = 'loaded' ORDER BY loaded_at, path",
-        [source],
+def _ledger_paths(con, source: str) -> dict[str, list[tuple[str, str]]]:
+    """sha256 -> the (path, status) pairs the ledger holds for `source`'s content, read once per load: one
+    query per file cost about a millisecond each, seconds for a marketplace's thousands of Parquet parts."""
+    seen: dict[str, list[tuple[str, str]]] = {}
+    for sha, path, status in con.execute(
+        "SELECT sha256, path, status FROM ops.load_ledger WHERE source = ? ORDER BY loaded_at, path", [source]
     ).fetchall():
-        seen.setdefault(sha, []).append(path)
+        seen.setdefault(sha, []).append((path, status))
     return seen
 
 
-def _already_seen(seen: dict[str, list[str]], req: LoadRequest, sha: str) -> FileLoad | None:
-    """Skip a file whose content was loaded before: silently at the same path, on the ledger elsewhere."""
-    paths = seen.get(sha)
-    if not paths:
+def _already_seen(seen: dict[str, list[tuple[str, str]]], req: LoadRequest, sha: str) -> FileLoad | None:
+    """Skip a file whose content was loaded before: silently at the same path (or where it was already
+    recorded as a copy), on the ledger elsewhere. Only loads count: a rejected file is tried again on every
+    run, so that fixing the config (a misspelt column) loads it, and until then each run says why not."""
+    entries = seen.get(sha, [])
+    loaded = [path for path, status in entries if status == "loaded"]
+    if not loaded:
         return None
-    if str(req.path) in paths:
+    if any(path == str(req.path) and status != "rejected" for path, status in entries):
         return FileLoad(str(req.path), "unchanged")
-    return FileLoad(str(req.path), "skipped_duplicate", error=f"same content as already loaded {paths[0]}")
+    return FileLoad(str(req.path), "skipped_duplicate", error=f"same content as already loaded {loaded[0]}")
+
+
+def _rejected_before(seen: dict[str, list[tuple[str, str]]], sha: str) -> bool:
+    return any(status == "rejected" for _, status in seen.get(sha, []))
 
 
 def _record(con, req: LoadRequest, sha: str, load: FileLoad) -> FileLoad:
@@ -513,7 +517,7 @@ def _load_batch(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest], shas: d
             raise
         if len(reqs) > 1:  # one bad file spoils a shared scan: load them one by one to isolate it
             return [load for r in reqs for load in _load_batch(con, [r], shas)]
-        detail = " ".join(line.strip() for line in str(exc).splitlines()[:3] if line.strip())
+        detail = _error_detail(exc)
         error = f"{reqs[0].path}: unreadable as {reqs[0].fileset.format}: {detail}"
         return [_record(con, reqs[0], shas[str(reqs[0].path)], FileLoad(str(reqs[0].path), "rejected", error=error))]
     con.execute("BEGIN TRANSACTION")
@@ -527,6 +531,13 @@ def _load_batch(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest], shas: d
         raise
     finally:  # a batch's temp tables hold up to ~1 GiB: free them before the next batch is read
         con.execute("DROP TABLE IF EXISTS _judged; DROP TABLE IF EXISTS _file")
+
+
+def _error_detail(exc: duckdb.Error) -> str:
+    """The first lines of DuckDB's reason for refusing a file, without the line it quotes: that line is a
+    record, PII and all, and the error goes to the ledger, the log, the run summary and status."""
+    lines = [line.split(" Input: ")[0].strip() for line in str(exc).splitlines()]
+    return " ".join([line for line in lines if line and not line.startswith("Original Line")][:3])
 
 
 def load_files(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest], batch_bytes: int = 1 << 30) -> list[FileLoad]:
@@ -549,6 +560,11 @@ def load_files(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest], batch_by
             outcomes[str(req.path)] = problem
         else:
             outcomes[str(req.path)] = _record(con, req, sha, problem)
+    # Content rejected before is tried alone: a file DuckDB refuses spoils its batch's shared scan, and every
+    # run would otherwise read the whole batch twice, together and then file by file.
+    for req in [r for r in pending if _rejected_before(ledger, shas[str(r.path)])]:
+        pending.remove(req)
+        outcomes.update((load.path, load) for load in _load_batch(con, [req], shas))
     batch, size = [], 0
     for req in pending:
         batch.append(req)

@@ -30,16 +30,22 @@ def unreconciled_files(con: duckdb.DuckDBPyConnection, source: str) -> list[str]
 
 
 def rejected_files(con: duckdb.DuckDBPyConnection) -> list[dict]:
-    """Files still in landing whose latest load attempt rejected them whole: their rows are in neither raw nor
-    quarantine, so until the file (or the config) is fixed they are data the warehouse lacks. A rejected file
-    is tried again each run (loader._ledger_paths); one since loaded, or taken out of landing, is not listed."""
+    """Files in landing whose latest load attempt rejected them whole, with the content then rejected: their
+    rows are in neither raw nor quarantine, so until the file (or the config) is fixed they are data the
+    warehouse lacks. A rejected file is tried again each run (loader._already_seen); one since loaded, taken
+    out of landing, or put back as it was when it loaded (recorded then, unchanged since) is not listed."""
+    from pipelines.ingest.loader import sha256_of
+
     try:
         rows = con.execute("""
-            SELECT source, path, error, loaded_at FROM ops.load_ledger
-            QUALIFY row_number() OVER (PARTITION BY path ORDER BY loaded_at DESC) = 1 AND status = 'rejected'
+            SELECT source, path, sha256, error, loaded_at FROM ops.load_ledger
+            QUALIFY row_number() OVER (PARTITION BY source, path ORDER BY loaded_at DESC) = 1
+                AND status = 'rejected'
             ORDER BY source, path""").fetchall()
     except duckdb.CatalogException:  # nothing loaded yet
         return []
     return [
-        {"source": s, "path": p, "error": e, "rejected_at": str(at)[:19]} for s, p, e, at in rows if Path(p).exists()
+        {"source": s, "path": p, "error": e, "rejected_at": str(at)[:19]}
+        for s, p, sha, e, at in rows
+        if Path(p).is_file() and sha256_of(Path(p)) == sha
     ]

@@ -11,6 +11,43 @@ import pandas as pd
 
 from pipelines.resources import table_exists
 
+# Everyday English names that ISO spells differently (EIRE is what the UCI Online Retail export holds).
+ALIASES = {
+    "uk": "GB",
+    "u.k.": "GB",
+    "great britain": "GB",
+    "england": "GB",
+    "scotland": "GB",
+    "wales": "GB",
+    "northern ireland": "GB",
+    "usa": "US",
+    "u.s.a.": "US",
+    "u.s.": "US",
+    "united states of america": "US",
+    "eire": "IE",
+    "republic of ireland": "IE",
+    "russia": "RU",
+    "turkey": "TR",
+    "the netherlands": "NL",
+    "holland": "NL",
+    "ivory coast": "CI",
+    "cote d'ivoire": "CI",
+    "macedonia": "MK",
+    "brunei": "BN",
+    "cape verde": "CV",
+    "swaziland": "SZ",
+    "burma": "MM",
+    "uae": "AE",
+    "macau": "MO",
+    "palestine": "PS",
+    "micronesia": "FM",
+    "vatican": "VA",
+    "vatican city": "VA",
+    "the bahamas": "BS",
+    "the gambia": "GM",
+    "rsa": "ZA",
+}
+
 
 def _country_keys() -> pd.DataFrame:
     import phonenumbers
@@ -27,44 +64,9 @@ def _country_keys() -> pd.DataFrame:
         }
         code = phonenumbers.country_code_for_region(country.alpha_2) or None
         rows += [{"key": n.strip().lower(), "alpha2": country.alpha_2, "calling_code": code} for n in names if n]
-    # Everyday English names that ISO spells differently (EIRE is what the UCI Online Retail export holds).
-    aliases = {
-        "uk": "GB",
-        "u.k.": "GB",
-        "great britain": "GB",
-        "england": "GB",
-        "scotland": "GB",
-        "wales": "GB",
-        "northern ireland": "GB",
-        "usa": "US",
-        "u.s.a.": "US",
-        "u.s.": "US",
-        "united states of america": "US",
-        "eire": "IE",
-        "republic of ireland": "IE",
-        "russia": "RU",
-        "turkey": "TR",
-        "the netherlands": "NL",
-        "holland": "NL",
-        "ivory coast": "CI",
-        "cote d'ivoire": "CI",
-        "macedonia": "MK",
-        "brunei": "BN",
-        "cape verde": "CV",
-        "swaziland": "SZ",
-        "burma": "MM",
-        "uae": "AE",
-        "macau": "MO",
-        "palestine": "PS",
-        "micronesia": "FM",
-        "vatican": "VA",
-        "vatican city": "VA",
-        "the bahamas": "BS",
-        "the gambia": "GM",
-        "rsa": "ZA",
-    }
+
     rows += [
-        {"key": k, "alpha2": v, "calling_code": phonenumbers.country_code_for_region(v)} for k, v in aliases.items()
+        {"key": k, "alpha2": v, "calling_code": phonenumbers.country_code_for_region(v)} for k, v in ALIASES.items()
     ]
     return pd.DataFrame(rows).drop_duplicates("key")
 

@@ -144,7 +144,7 @@ def run_pipeline(
 
 def _snapshot_keys(stratify: StratifyResource, asked: tuple[date, date] | None) -> tuple[list[str], str | None]:
     """The partitions to build, or why none can be: the latest complete periods by the data's clock, or those
-    asked for, each holding orders (a period after the last order would publish every customer as lapsed)."""
+    asked for unless a period starts after the last order (it would publish every customer as lapsed)."""
     until = data_until(stratify)
     if until is None:
         return [], "no orders in the warehouse; land order files first"

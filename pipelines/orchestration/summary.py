@@ -39,8 +39,12 @@ def print_summary(stratify: StratifyResource, snapshots: list[str], skipped: lis
 def _print_rejected(warehouse) -> None:
     """Files rejected whole are loud here, not only in the log's first lines: their rows are in neither raw nor
     quarantine, and the tiers above were made without them."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        rejected = rejected_files(con)
+    try:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            rejected = rejected_files(con)
+    except duckdb.IOException:  # a run the daemon started holds it: the run that ended here succeeded all the same
+        print("Files rejected: not known now (another run holds the warehouse); `stratify status` tells later")
+        return
     if not rejected:
         return
     print(f"Files rejected, not loaded ({len(rejected)}; fix the file or the config, and run again):")

@@ -210,6 +210,16 @@ def test_a_rejected_file_is_tried_again_and_loads_once_the_mapping_is_fixed(con,
     assert load.status == "skipped_duplicate" and load.error == f"same content as already loaded {f}"
 
 
+def test_a_file_put_back_as_it_was_loaded_is_no_longer_listed_as_rejected(con, tmp_path):
+    f = _write(tmp_path / "pos_1.csv", "S1,R1,1,2025-01-01 10:00:00,L1,a,shoes,1,2.50,0,EUR,0\n")
+    good = f.read_bytes()
+    assert _load(con, f).status == "loaded"
+    f.write_text("store_id,receipt\nS1,R2\n", encoding="utf-8")  # overwritten by a broken export
+    assert _load(con, f, load_id="b").status == "rejected" and len(rejected_files(con)) == 1
+    f.write_bytes(good)  # the export put right: its content is the one loaded, nothing new to record
+    assert _load(con, f, load_id="c").status == "unchanged" and rejected_files(con) == []
+
+
 def test_a_rejected_file_taken_out_of_landing_is_no_longer_listed(con, tmp_path):
     f = _write(tmp_path / "pos_bad.csv", "S1,R1\n", header="store_id,receipt\n")
     assert _load(con, f).status == "rejected" and len(rejected_files(con)) == 1
@@ -239,6 +249,7 @@ def test_loading_again_changes_nothing_and_copies_are_flagged(con, tmp_path):
     copy = tmp_path / "pos_copy.csv"
     copy.write_bytes(f.read_bytes())
     assert _load(con, copy, load_id="c").status == "skipped_duplicate"
+    assert _load(con, copy, load_id="d").status == "unchanged"  # recorded once, not again each run
     assert con.execute("SELECT count(*) FROM raw.pos").fetchall()[0][0] == 1
     ledger = con.execute("SELECT status FROM ops.load_ledger ORDER BY loaded_at").fetchall()
     assert [s for (s,) in ledger] == ["loaded", "skipped_duplicate"]
@@ -554,3 +565,18 @@ def test_a_shifted_row_with_pii_is_quarantined_without_its_values(con, tmp_path)
     assert (load.rows_accepted, load.rows_quarantined) == (1, 1)
     ((reason, record),) = con.execute("SELECT reason, raw_record FROM ops.quarantine").fetchall()
     assert reason == "more fields than the header" and "+4930456" not in record and "j@x.com" not in record
+
+
+def test_a_refused_file_is_named_without_the_record_duckdb_quotes(con, tmp_path):
+    crm = SourceConfig.model_validate({"path": "crm/*.csv", "columns": {"loyalty_id": "id", "email": "mail"}})
+    con.execute("SET VARIABLE pii_salt = 'pepper'")
+    broken = tmp_path / "crm_1.csv"  # an unclosed quote: DuckDB refuses the file and quotes the line
+    broken.write_text('id,mail\nL1,a@x.com\nL2,"b@x.com\n', encoding="utf-8")
+    headless = tmp_path / "crm_2.csv"  # no header: its first record is where the names should be
+    headless.write_text("L3,c@x.com\n", encoding="utf-8")
+    loads = [load_file(con, LoadRequest(f, CONTRACTS["crm_customers"], crm, crm.files[0], RULES, "l"))
+             for f in (broken, headless)]  # fmt: skip
+    assert [load.status for load in loads] == ["rejected", "rejected"]
+    assert str(broken) in loads[0].error and str(headless) in loads[1].error and "found ['L3', '***']" in loads[1].error
+    errors = " ".join(e for (e,) in con.execute("SELECT error FROM ops.load_ledger").fetchall())
+    assert "@x.com" not in errors

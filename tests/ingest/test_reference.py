@@ -3,7 +3,7 @@
 import duckdb
 import pytest
 
-from pipelines.ingest.reference import COUNTRIES_VERSION, ensure_reference_tables
+from pipelines.ingest.reference import ALIASES, COUNTRIES_VERSION, ensure_reference_tables
 
 
 @pytest.fixture
@@ -27,8 +27,21 @@ def test_names_exports_use_resolve(con, name, code):
     assert _alpha2(con, name) == code
 
 
-def test_a_name_is_one_country(con):
-    assert con.execute("SELECT count(*) - count(DISTINCT key) FROM ref.countries").fetchall()[0][0] == 0
+def test_no_alias_names_another_country_than_iso_does():
+    """The table keeps one country per name (the first): an alias that ISO gives to another country would be
+    silently dropped, or silently win. The aliases only add names ISO lacks or agree with it."""
+    import pycountry
+
+    iso = {}
+    for c in pycountry.countries:
+        for name in (c.alpha_2, c.alpha_3, c.name, getattr(c, "common_name", None), getattr(c, "official_name", None)):
+            if name:
+                iso.setdefault(name.strip().lower(), set()).add(c.alpha_2)
+    assert all(len(codes) == 1 for codes in iso.values())
+    assert {k: v for k, v in ALIASES.items() if k in iso and iso[k] != {v}} == {}
+
+
+def test_an_unknown_name_resolves_to_nothing(con):
     assert _alpha2(con, "Atlantis") is None
 
 
