@@ -31,7 +31,9 @@ How a file is loaded:
 - A JSON line that is not valid JSON is quarantined as `malformed JSON line` (its record not shown: its PII
   cannot be masked), and the file's other lines load.
 - A CSV row with more fields than its header (an unquoted comma shifts every later value) is quarantined as
-  `more fields than the header`, its extra values in the record as `column<N>`.
+  `more fields than the header` (its record not shown when the file holds PII). CSV files are read strictly:
+  where DuckDB meets such a row past the sample it sizes rows from, or a quote that cuts a field short, it
+  refuses the file, which is rejected naming the line, rather than a value being dropped in silence.
 - Every row read is either accepted into `raw.<source>` (with `_source_file`, `_row_number`, `_load_id`,
   `_loaded_at`) or quarantined in `ops.quarantine` with the first rule it broke; `ops.load_ledger` has one
   row per file loaded (and one per attempt at a rejected file) with `rows_read = rows_accepted +

@@ -580,3 +580,13 @@ def test_a_refused_file_is_named_without_the_record_duckdb_quotes(con, tmp_path)
     assert str(broken) in loads[0].error and str(headless) in loads[1].error and "found ['L3', '***']" in loads[1].error
     errors = " ".join(e for (e,) in con.execute("SELECT error FROM ops.load_ledger").fetchall())
     assert "@x.com" not in errors
+
+
+def test_a_long_row_past_duckdbs_sample_rejects_the_file_naming_the_line_instead_of_losing_a_value(con, tmp_path):
+    """DuckDB sizes rows from a sample of the file; past it, a longer row had its extra value dropped in
+    silence (and a stray quote could cut a field short). Read strictly, the file is refused, naming the line."""
+    good = [f"S1,R{i},1,2025-01-01 10:00:00,L1,a,shoes,1,2.50,0,EUR,0" for i in range(30_000)]
+    shifted = "S1,RX,1,2025-01-01 10:00:00,L1,a,shoes, kids,1,2.50,0,EUR,0"
+    load = _load(con, _write(tmp_path / "pos_1.csv", "\n".join([*good, shifted]) + "\n"))
+    assert load.status == "rejected" and "CSV Error on Line: 30002" in load.error, load.error
+    assert "kids" not in load.error and con.execute("SELECT count(*) FROM raw.pos").fetchall()[0][0] == 0
