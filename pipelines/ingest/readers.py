@@ -9,6 +9,7 @@ dominates when a source lands as many small files.
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import re
 from pathlib import Path
@@ -38,12 +39,30 @@ def peek_columns(path: Path, fileset: FileSet) -> list[str]:
     if encoding.lower().replace("-", "") == "utf8":  # Excel's "CSV UTF-8" starts with a byte-order mark
         encoding = "utf-8-sig"  # that DuckDB skips; read as plain utf-8 it glued itself to the first column
     with open(path, encoding=encoding, newline="") as handle:
+        if fileset.format == "jsonl":
+            return _first_object_keys(handle)
         first = handle.readline()
-        while fileset.format == "jsonl" and first and not first.strip():  # blank lines are no records
-            first = handle.readline()
-    if fileset.format == "csv":
-        return next(csv.reader([first], delimiter=fileset.csv.delimiter), [])
-    return list(json.loads(first).keys()) if first.strip() else []
+    return next(csv.reader([first], delimiter=fileset.csv.delimiter), [])
+
+
+def _first_object_keys(handle, lines: int = 1000) -> list[str]:
+    """The keys of the first JSON object among the file's first lines; [] when there is none. Blank lines are
+    no records, and a malformed or non-object line is quarantined when the file is read, not a reason to
+    reject the file (as taking the very first line's keys did)."""
+    for line in itertools.islice(handle, lines):
+        try:
+            record = json.loads(line) if line.strip() else None
+        except ValueError:
+            continue
+        if isinstance(record, dict):
+            return list(record)
+    return []
+
+
+def holds_records(path: Path) -> bool:
+    """Whether a JSON lines file has any line that is not blank."""
+    with open(path, "rb") as handle:
+        return any(line.strip() for line in handle)
 
 
 def json_by_line_scan(files: str, tag: str, keys: list[str]) -> str:

@@ -590,3 +590,17 @@ def test_a_long_row_past_duckdbs_sample_rejects_the_file_naming_the_line_instead
     load = _load(con, _write(tmp_path / "pos_1.csv", "\n".join([*good, shifted]) + "\n"))
     assert load.status == "rejected" and "CSV Error on Line: 30002" in load.error, load.error
     assert "kids" not in load.error and con.execute("SELECT count(*) FROM raw.pos").fetchall()[0][0] == 0
+
+
+@pytest.mark.parametrize(
+    ("first", "reason"),
+    [('{"order_id": "A0", "line_no":', "malformed JSON line"), ("[]", "missing required order_id")],
+)
+def test_a_bad_first_json_line_is_quarantined_and_the_records_after_it_load(con, tmp_path, first, reason):
+    record = {"order_id": "A1", "line_no": "1", "event_time": "2025-01-01T10:00:00Z", "qty": "1",
+              "unit_price": "1", "currency": "EUR"}  # fmt: skip
+    f = tmp_path / "app_1.jsonl"
+    f.write_text(f"{first}\n{json.dumps(record)}\n", encoding="utf-8")
+    load = _load_app(con, f)
+    assert (load.status, load.rows_accepted, load.rows_quarantined) == ("loaded", 1, 1), load.error
+    assert con.execute("SELECT row_number, reason FROM ops.quarantine").fetchall() == [(1, reason)]
