@@ -497,12 +497,12 @@ def _header_problem(req: LoadRequest) -> FileLoad | None:
         found = peek_columns(req.path, req.fileset)
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         return FileLoad(str(req.path), "rejected", error=f"{req.path}: unreadable as {req.fileset.format}: {exc}")
+    if not found and not holds_records(req.path):  # an empty export (a day without orders): nothing to read
+        return FileLoad(str(req.path), "loaded")
     if not found and req.fileset.format == "csv":
-        return FileLoad(str(req.path), "rejected", error=f"{req.path}: empty file: no header line")
-    if not found and req.fileset.format == "jsonl":
-        if holds_records(req.path):  # no object to check keys against: each line is judged as it is read
-            return None
-        return FileLoad(str(req.path), "loaded")  # no record at all (a day without orders): nothing to read
+        return FileLoad(str(req.path), "rejected", error=f"{req.path}: the first line is blank, not a header")
+    if not found:  # JSON lines without an object to check keys against: each line is judged as it is read
+        return None
     columns = req.fileset.columns
     if req.fileset.format == "jsonl":  # a record may leave out the keys it has no value for (null)
         required = {c.name for c in req.contract.columns if c.required}

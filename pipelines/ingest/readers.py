@@ -60,7 +60,7 @@ def _first_object_keys(handle, lines: int = 1000) -> list[str]:
 
 
 def holds_records(path: Path) -> bool:
-    """Whether a JSON lines file has any line that is not blank."""
+    """Whether a file has any line that is not blank."""
     with open(path, "rb") as handle:
         return any(line.strip() for line in handle)
 

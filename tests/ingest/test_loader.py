@@ -507,11 +507,14 @@ def test_a_row_longer_than_its_header_is_quarantined_in_a_file_read_alone(con, t
     ]
 
 
-def test_an_empty_csv_is_rejected_as_empty_and_an_empty_json_lines_file_loads_no_rows(con, tmp_path):
-    csv_file = tmp_path / "pos_1.csv"
-    csv_file.write_bytes(b"")
+def test_empty_files_load_no_rows_and_a_csv_starting_blank_is_rejected(con, tmp_path):
+    csv_file, blank_header = tmp_path / "pos_1.csv", tmp_path / "pos_2.csv"
+    csv_file.write_bytes(b"")  # an export job's file for a day without orders
     load = _load(con, csv_file)
-    assert load.status == "rejected" and load.error == f"{csv_file}: empty file: no header line"
+    assert (load.status, load.rows_read) == ("loaded", 0) and rejected_files(con) == []
+    blank_header.write_text("\n" + HEADER + "S1,R1,1,2025-01-01 10:00:00,L1,a,x,1,1,0,EUR,0\n", encoding="utf-8")
+    load = _load(con, blank_header)
+    assert load.status == "rejected" and load.error == f"{blank_header}: the first line is blank, not a header"
     empty, blank_first = tmp_path / "app_1.jsonl", tmp_path / "app_2.jsonl"
     empty.write_bytes(b"")
     record = {"order_id": "A1", "line_no": "1", "event_time": "2025-01-01T10:00:00Z", "qty": "1",
