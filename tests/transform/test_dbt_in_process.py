@@ -121,13 +121,6 @@ def test_a_failing_dbt_command_fails_naming_dbts_error(dbt_env, monkeypatch):
         dbt.cli(["run-operation", "no_such_macro"]).wait()
 
 
-# The termination scenarios raise KeyboardInterrupt inside dbt's thread. Should dbt ever not stop, its thread
-# would stay blocked in this process for good (once, a full run failed two of them and then hung): they run in
-# a pytest process of their own, started by the test after them, so nothing of theirs outlives that process.
-IN_OWN_PROCESS = "STRATIFY_TERMINATION_TESTS"
-
-
-@pytest.mark.skipif(os.environ.get(IN_OWN_PROCESS) != "1", reason="run in a process of their own, by the next test")
 @pytest.mark.parametrize("moment", ["starting", "about to query", "querying"])
 def test_a_terminated_dbt_step_stops_dbt_and_frees_the_warehouse(dbt_env, moment):
     """Dagster terminating a run raises DagsterExecutionInterruptedError in the step's thread while it waits for
@@ -149,19 +142,6 @@ def test_a_terminated_dbt_step_stops_dbt_and_frees_the_warehouse(dbt_env, moment
     finished = invocation._wait()
     assert finished.success is False and finished.error.startswith("KeyboardInterrupt"), finished  # dbt was told
     assert _writable(dbt_env / "warehouse.duckdb")
-
-
-@pytest.mark.skipif(os.environ.get(IN_OWN_PROCESS) == "1", reason="this is that process")
-def test_the_termination_scenarios_pass_in_a_process_of_their_own():
-    test = f"{__file__}::test_a_terminated_dbt_step_stops_dbt_and_frees_the_warehouse"
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", test],
-        env={**os.environ, IN_OWN_PROCESS: "1"},
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert done.returncode == 0 and "3 passed" in done.stdout, done.stdout[-4000:] + done.stderr[-2000:]
 
 
 def _wait_for_dbts_duckdb(names: list[str]) -> None:
