@@ -140,7 +140,11 @@ def test_a_terminated_dbt_step_stops_dbt_and_frees_the_warehouse(dbt_env, moment
         events.throw(DagsterExecutionInterruptedError())
     assert not any(t.name == "stratify-dbt" and t.is_alive() for t in threading.enumerate())
     finished = invocation._wait()
-    assert finished.success is False and finished.error.startswith("KeyboardInterrupt"), finished  # dbt was told
+    # dbt was told: by the KeyboardInterrupt raised in its thread, or, when CPython delivered that interrupt
+    # inside a finalizer (a multiprocessing semaphore's, while dbt starts) and it was swallowed there, by the
+    # repeated cancel of the query it then started. Either way dbt stopped within the grace period.
+    told = finished.error.startswith("KeyboardInterrupt") or "INTERRUPT Error: Interrupted!" in finished.error
+    assert finished.success is False and told, finished
     assert _writable(dbt_env / "warehouse.duckdb")
 
 
