@@ -24,6 +24,7 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from multiprocessing.dummy import DummyProcess
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
 STDOUT_LEVELS = {"info", "warn", "error"}  # what dbt prints at its default --log-level info
 CANCEL_EVERY_SECONDS = 0.5  # while a terminated dbt has not stopped
+RETRY_INTERRUPT_SECONDS = 0.01  # while dbt's thread is starting another
 LOG = logging.getLogger(__name__)
 
 
@@ -91,12 +93,31 @@ def cancel_dbt() -> None:
             LOG.debug("cancelling dbt's queries: %s", exc)
 
 
-def interrupt_thread(thread: threading.Thread) -> None:
+def interrupt_thread(thread: threading.Thread) -> bool:
     """Raise KeyboardInterrupt in `thread` at its next Python instruction (CPython's PyThreadState_SetAsyncExc):
-    signals reach only the main thread, and dbt's own Ctrl-C handling expects a KeyboardInterrupt."""
+    signals reach only the main thread, and dbt's own Ctrl-C handling expects a KeyboardInterrupt. False when
+    it was not sent; try again shortly.
+
+    Not while any thread is starting: CPython 3.11 gives a starting thread the ident of the thread starting it
+    until it runs, so while dbt's thread starts one (its node pool, its cache workers) the interrupt reached
+    the new thread instead, which died before saying it had started and left dbt waiting for it forever.
+    Holding threading's lock on its starting threads ('limbo') keeps new ones from starting meanwhile."""
     ident = ctypes.c_ulong(thread.ident)
-    if ctypes.pythonapi.PyThreadState_SetAsyncExc(ident, ctypes.py_object(KeyboardInterrupt)) > 1:
-        ctypes.pythonapi.PyThreadState_SetAsyncExc(ident, None)  # as CPython documents: undo, never more than one
+    with threading._active_limbo_lock:  # type: ignore[attr-defined]
+        if threading._limbo:  # type: ignore[attr-defined]
+            return False
+        sent = ctypes.pythonapi.PyThreadState_SetAsyncExc(ident, ctypes.py_object(KeyboardInterrupt))
+    if sent > 1:  # as CPython documents: undo, never more than one
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ident, None)
+    return sent == 1
+
+
+def _join_node_threads(started: set[threading.Thread], timeout: float) -> None:
+    """Wait for the node threads dbt started (its pool's workers) to end, at most `timeout` seconds in all."""
+    deadline = time.monotonic() + timeout
+    for thread in started:
+        if isinstance(thread, DummyProcess):
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
 
 
 @dataclass
@@ -110,18 +131,19 @@ class InProcessDbtInvocation(DbtCliInvocation):
     _finished: _Finished | None = field(init=False, default=None)
     _in_dbt: bool = field(init=False, default=False)  # the worker is inside dbtRunner.invoke; under _lock
     _stopping: bool = field(init=False, default=False)  # the run was terminated; under _lock
+    _interrupted: bool = field(init=False, default=False)  # dbt's thread was sent its KeyboardInterrupt
     _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
 
     @property
     def dbt_command(self) -> str:
         return " ".join(["dbt", *self.args])
 
-    def _set_in_dbt(self, inside: bool) -> None:
-        """Enter or leave dbt; a run terminated before dbt started stops the worker here instead."""
+    def _enter_dbt(self) -> None:
+        """A run terminated before dbt started stops the worker here instead."""
         with self._lock:
-            if inside and self._stopping:
+            if self._stopping:
                 raise KeyboardInterrupt("the run was terminated before dbt started")
-            self._in_dbt = inside
+            self._in_dbt = True
 
     def _run(self) -> None:
         """Worker thread: run dbt, putting each event (as its JSON-line dict) and then _Finished on the queue."""
@@ -133,20 +155,38 @@ class InProcessDbtInvocation(DbtCliInvocation):
                 self._events.put(msg_to_dict(msg))
 
         finished = _Finished(success=False)
+        threads_before = set(threading.enumerate())
         try:
             with _environment(self.env), pushd(str(self.project_dir)):
-                self._set_in_dbt(True)
+                self._enter_dbt()
                 result = dbtRunner(callbacks=[forward]).invoke(list(self.args))
-                self._set_in_dbt(False)  # an interrupt sent before this lands here at the latest, and is caught
+                self._leave_dbt(threads_before)  # an interrupt sent before this lands here at the latest
             finished = _Finished.of(result.success, result.exception)
             del result  # its exception's traceback holds dbt's frames, and they its cursors
         except BaseException as exc:  # reported to the step's thread, not lost in this one
             finished = _Finished.of(False, exc)
         finally:
             try:
+                if self._in_dbt:  # the interrupt landed after dbt returned; it is spent now
+                    self._leave_dbt(threads_before)
                 release_duckdb()
             finally:
-                self._events.put(finished)
+                self._events.put(self._as_reported(finished))
+
+    def _leave_dbt(self, threads_before: set[threading.Thread]) -> None:
+        """Leave dbt once its node threads have ended. An interrupted dbt can return before them (its own
+        cancel refused: DuckDB rejects a call on a connection busy with another), and a node thread still in
+        its query holds the warehouse; until they end, a terminated run's cancels go on reaching them."""
+        _join_node_threads(set(threading.enumerate()) - threads_before, DAGSTER_DBT_TERMINATION_TIMEOUT_SECONDS)
+        with self._lock:
+            self._in_dbt = False
+
+    def _as_reported(self, finished: _Finished) -> _Finished:
+        """A failure after the run was terminated is the termination's, whatever dbt's last error was (a cancelled
+        query's, a busy connection's): the user sees why the step stopped."""
+        if self._stopping and not finished.success and not (finished.error or "").startswith("KeyboardInterrupt"):
+            return _Finished(False, f"KeyboardInterrupt: the run was terminated (dbt stopped with: {finished.error})")
+        return finished
 
     def _stream_stdout(self) -> Iterator[str | dict[str, Any]]:
         """dbt's events as they come; a second call yields nothing, as a drained subprocess's stdout does."""
@@ -169,22 +209,30 @@ class InProcessDbtInvocation(DbtCliInvocation):
 
     def _stop(self) -> None:
         """On a run's termination, what Ctrl-C does to a dbt process: KeyboardInterrupt in dbt's thread (dbt then
-        cancels its queries, skips the nodes left and writes run_results.json), and dbt's queries cancelled
+        cancels its queries, skips the nodes left and writes run_results.json), then dbt's queries cancelled
         here too, since a thread waiting for its nodes sees the interrupt only once one of them returns. The
-        cancel is repeated until dbt stops: one sent as a query is about to start finds nothing to cancel.
+        cancel is repeated until dbt stops: one sent as a query is about to start finds nothing to cancel. The
+        first waits one round, so as not to meet dbt's own cancel on a connection (DuckDB refuses a busy one).
         dbt gets the grace period dagster-dbt gives a subprocess."""
         if self._worker is None:
             return
-        with self._lock:  # never into our own clean-up, which must release the warehouse
+        with self._lock:
             self._stopping = True
-            if self._in_dbt:
-                interrupt_thread(self._worker)
         deadline = time.monotonic() + DAGSTER_DBT_TERMINATION_TIMEOUT_SECONDS
         while self._worker.is_alive() and time.monotonic() < deadline:
-            cancel_dbt()
-            self._worker.join(timeout=CANCEL_EVERY_SECONDS)
+            with self._lock:  # never into our own clean-up, which must release the warehouse
+                if self._in_dbt:
+                    self._tell_dbt()
+            self._worker.join(timeout=CANCEL_EVERY_SECONDS if self._interrupted else RETRY_INTERRUPT_SECONDS)
         if self._worker.is_alive():
             LOG.warning("dbt still running %s s after the run's termination", DAGSTER_DBT_TERMINATION_TIMEOUT_SECONDS)
+
+    def _tell_dbt(self) -> None:
+        """One round of stopping dbt (under _lock, inside dbt): its interrupt until sent, then a cancel."""
+        if self._interrupted:
+            cancel_dbt()
+        else:
+            self._interrupted = interrupt_thread(self._worker)
 
     def _wait(self) -> _Finished:
         """dbt's result once it has stopped; events nobody read (a consumer that stopped early) are dropped."""

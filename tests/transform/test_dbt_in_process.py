@@ -17,7 +17,7 @@ from pipelines.orchestration.runner import QUIET_LOGS
 from pipelines.resources import StratifyResource
 from pipelines.transform.assets import dbt_load_models
 from pipelines.transform.dbt_cli import StratifyDbtCli
-from pipelines.transform.dbt_in_process import InProcessDbtInvocation
+from pipelines.transform.dbt_in_process import InProcessDbtInvocation, interrupt_thread
 from pipelines.transform.project import DBT_EXECUTABLE, dbt_project
 
 pytestmark = pytest.mark.slow
@@ -140,11 +140,7 @@ def test_a_terminated_dbt_step_stops_dbt_and_frees_the_warehouse(dbt_env, moment
         events.throw(DagsterExecutionInterruptedError())
     assert not any(t.name == "stratify-dbt" and t.is_alive() for t in threading.enumerate())
     finished = invocation._wait()
-    # dbt was told: by the KeyboardInterrupt raised in its thread, or, when CPython delivered that interrupt
-    # inside a finalizer (a multiprocessing semaphore's, while dbt starts) and it was swallowed there, by the
-    # repeated cancel of the query it then started. Either way dbt stopped within the grace period.
-    told = finished.error.startswith("KeyboardInterrupt") or "INTERRUPT Error: Interrupted!" in finished.error
-    assert finished.success is False and told, finished
+    assert finished.success is False and finished.error.startswith("KeyboardInterrupt"), finished
     assert _writable(dbt_env / "warehouse.duckdb")
 
 
@@ -159,3 +155,29 @@ def _wait_for_dbts_duckdb(names: list[str]) -> None:
             return
         time.sleep(0.1)
     pytest.fail(f"dbt never opened the warehouse: {names}")
+
+
+def test_an_interrupt_reaches_its_thread_and_never_one_it_is_starting():
+    """dbt's thread starts threads (its node pool, its cache workers). CPython 3.11 gives a starting thread its
+    starter's ident for a moment; an interrupt sent then landed in the new thread, which died unseen and left
+    its starter waiting for it forever (a run whose termination hung). Each interrupt must reach the starter."""
+    reached = []
+
+    def keep_starting_threads():
+        while True:
+            try:
+                started = threading.Thread(target=lambda: None)
+                started.start()
+                started.join()
+            except KeyboardInterrupt:
+                reached.append(1)
+
+    starter = threading.Thread(target=keep_starting_threads, daemon=True)  # left stuck if the test fails
+    starter.start()
+    for sent in range(1, 201):
+        while not interrupt_thread(starter):  # not sent while a thread is starting: sent again shortly
+            time.sleep(0.001)
+        deadline = time.monotonic() + 5
+        while len(reached) < sent and time.monotonic() < deadline:
+            time.sleep(0.001)
+        assert len(reached) == sent, f"interrupt {sent} never reached its thread"
