@@ -15,7 +15,6 @@ tool) and DuckDB's memory returned, as a subprocess's exit did.
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import os
 import queue
@@ -23,8 +22,7 @@ import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from multiprocessing.dummy import DummyProcess
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,9 +31,13 @@ from dagster._utils import pushd
 from dagster_dbt.core.dbt_cli_invocation import DAGSTER_DBT_TERMINATION_TIMEOUT_SECONDS, DbtCliInvocation
 from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
+from pipelines.transform.dbt_stopping import busy_node_threads, cancel_dbt, interrupt_thread, lost_interrupts_noticed
+
 STDOUT_LEVELS = {"info", "warn", "error"}  # what dbt prints at its default --log-level info
 CANCEL_EVERY_SECONDS = 0.5  # while a terminated dbt has not stopped
-RETRY_INTERRUPT_SECONDS = 0.01  # while dbt's thread is starting another
+RETRY_INTERRUPT_SECONDS = 0.01  # while a thread is starting
+STALE_START_SECONDS = 1.0  # a thread 'starting' longer was interrupted as it entered limbo; never starts
+NODE_POLL_SECONDS = 0.05
 LOG = logging.getLogger(__name__)
 
 
@@ -44,13 +46,14 @@ class _Finished:
     """The worker's last message: dbt's result, or what stopped it."""
 
     success: bool
+    terminated: bool = False  # the run was terminated while dbt ran
     # What stopped dbt, as "Type: message": the exception itself would keep its traceback's frames, and with
     # them dbt's DuckDB cursors, alive after dbt returned.
     error: str | None = None
 
     @classmethod
     def of(cls, success: bool, exc: BaseException | None) -> _Finished:
-        return cls(success, f"{type(exc).__name__}: {exc}" if exc is not None else None)
+        return cls(success, error=f"{type(exc).__name__}: {exc}" if exc is not None else None)
 
 
 @contextmanager
@@ -82,44 +85,6 @@ def release_duckdb() -> None:
             environment.close()
 
 
-def cancel_dbt() -> None:
-    """Interrupt the queries of every registered dbt adapter, as dbt does itself on Ctrl-C."""
-    from dbt.adapters.factory import FACTORY
-
-    for adapter in list(FACTORY.adapters.values()):
-        try:
-            adapter.cancel_open_connections()
-        except Exception as exc:  # a connection dbt is closing meanwhile: the next round tries again
-            LOG.debug("cancelling dbt's queries: %s", exc)
-
-
-def interrupt_thread(thread: threading.Thread) -> bool:
-    """Raise KeyboardInterrupt in `thread` at its next Python instruction (CPython's PyThreadState_SetAsyncExc):
-    signals reach only the main thread, and dbt's own Ctrl-C handling expects a KeyboardInterrupt. False when
-    it was not sent; try again shortly.
-
-    Not while any thread is starting: CPython 3.11 gives a starting thread the ident of the thread starting it
-    until it runs, so while dbt's thread starts one (its node pool, its cache workers) the interrupt reached
-    the new thread instead, which died before saying it had started and left dbt waiting for it forever.
-    Holding threading's lock on its starting threads ('limbo') keeps new ones from starting meanwhile."""
-    ident = ctypes.c_ulong(thread.ident)
-    with threading._active_limbo_lock:  # type: ignore[attr-defined]
-        if threading._limbo:  # type: ignore[attr-defined]
-            return False
-        sent = ctypes.pythonapi.PyThreadState_SetAsyncExc(ident, ctypes.py_object(KeyboardInterrupt))
-    if sent > 1:  # as CPython documents: undo, never more than one
-        ctypes.pythonapi.PyThreadState_SetAsyncExc(ident, None)
-    return sent == 1
-
-
-def _join_node_threads(started: set[threading.Thread], timeout: float) -> None:
-    """Wait for the node threads dbt started (its pool's workers) to end, at most `timeout` seconds in all."""
-    deadline = time.monotonic() + timeout
-    for thread in started:
-        if isinstance(thread, DummyProcess):
-            thread.join(timeout=max(0.0, deadline - time.monotonic()))
-
-
 @dataclass
 class InProcessDbtInvocation(DbtCliInvocation):
     """A DbtCliInvocation whose dbt runs in this process; `process` is None."""
@@ -131,7 +96,10 @@ class InProcessDbtInvocation(DbtCliInvocation):
     _finished: _Finished | None = field(init=False, default=None)
     _in_dbt: bool = field(init=False, default=False)  # the worker is inside dbtRunner.invoke; under _lock
     _stopping: bool = field(init=False, default=False)  # the run was terminated; under _lock
-    _interrupted: bool = field(init=False, default=False)  # dbt's thread was sent its KeyboardInterrupt
+    _interrupted: bool = field(init=False, default=False)  # dbt's thread holds an interrupt not yet swallowed
+    _refused_since: float | None = field(init=False, default=None)  # interrupts not sent: a thread starting
+    _next_cancel: float = field(init=False, default=0.0)
+    _deadline: float = field(init=False, default=0.0)  # of the grace period, once stopping
     _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
 
     @property
@@ -157,7 +125,11 @@ class InProcessDbtInvocation(DbtCliInvocation):
         finished = _Finished(success=False)
         threads_before = set(threading.enumerate())
         try:
-            with _environment(self.env), pushd(str(self.project_dir)):
+            with (
+                _environment(self.env),
+                pushd(str(self.project_dir)),
+                lost_interrupts_noticed(threading.current_thread(), self._interrupt_lost),
+            ):
                 self._enter_dbt()
                 result = dbtRunner(callbacks=[forward]).invoke(list(self.args))
                 self._leave_dbt(threads_before)  # an interrupt sent before this lands here at the latest
@@ -167,26 +139,29 @@ class InProcessDbtInvocation(DbtCliInvocation):
             finished = _Finished.of(False, exc)
         finally:
             try:
-                if self._in_dbt:  # the interrupt landed after dbt returned; it is spent now
-                    self._leave_dbt(threads_before)
-                release_duckdb()
+                try:
+                    if self._in_dbt:  # the interrupt landed after dbt returned; it is spent now
+                        self._leave_dbt(threads_before)
+                finally:
+                    with self._lock:
+                        self._in_dbt = False
+                    release_duckdb()
             finally:
-                self._events.put(self._as_reported(finished))
+                self._events.put(replace(finished, terminated=self._stopping))
 
     def _leave_dbt(self, threads_before: set[threading.Thread]) -> None:
-        """Leave dbt once its node threads have ended. An interrupted dbt can return before them (its own
-        cancel refused: DuckDB rejects a call on a connection busy with another), and a node thread still in
-        its query holds the warehouse; until they end, a terminated run's cancels go on reaching them."""
-        _join_node_threads(set(threading.enumerate()) - threads_before, DAGSTER_DBT_TERMINATION_TIMEOUT_SECONDS)
+        """Leave dbt, on a terminated run once its nodes have ended (or the grace period has): an interrupted
+        dbt can return before them, and a node still in its query holds the warehouse. Until then the
+        run's cancels go on reaching them."""
+        started = set(threading.enumerate()) - threads_before
+        while self._stopping and busy_node_threads(started) and time.monotonic() < self._deadline:
+            time.sleep(NODE_POLL_SECONDS)
         with self._lock:
             self._in_dbt = False
 
-    def _as_reported(self, finished: _Finished) -> _Finished:
-        """A failure after the run was terminated is the termination's, whatever dbt's last error was (a cancelled
-        query's, a busy connection's): the user sees why the step stopped."""
-        if self._stopping and not finished.success and not (finished.error or "").startswith("KeyboardInterrupt"):
-            return _Finished(False, f"KeyboardInterrupt: the run was terminated (dbt stopped with: {finished.error})")
-        return finished
+    def _interrupt_lost(self) -> None:
+        """dbt's thread swallowed its interrupt (in a finalizer): the next round of _stop sends another."""
+        self._interrupted = False
 
     def _stream_stdout(self) -> Iterator[str | dict[str, Any]]:
         """dbt's events as they come; a second call yields nothing, as a drained subprocess's stdout does."""
@@ -209,30 +184,37 @@ class InProcessDbtInvocation(DbtCliInvocation):
 
     def _stop(self) -> None:
         """On a run's termination, what Ctrl-C does to a dbt process: KeyboardInterrupt in dbt's thread (dbt then
-        cancels its queries, skips the nodes left and writes run_results.json), then dbt's queries cancelled
-        here too, since a thread waiting for its nodes sees the interrupt only once one of them returns. The
-        cancel is repeated until dbt stops: one sent as a query is about to start finds nothing to cancel. The
-        first waits one round, so as not to meet dbt's own cancel on a connection (DuckDB refuses a busy one).
-        dbt gets the grace period dagster-dbt gives a subprocess."""
+        cancels its queries, skips the nodes left and writes run_results.json), and, from the next round on,
+        dbt's queries cancelled here every round, since a thread waiting for its nodes sees the interrupt
+        only once one of them returns and a cancel sent as a query is about to start finds nothing. The
+        first round leaves dbt's own handling of the interrupt to itself: DuckDB refuses a call on a
+        connection another thread is using (dbt then failed with ResourceInUseException). dbt gets the grace
+        period dagster-dbt gives a subprocess."""
         if self._worker is None:
             return
         with self._lock:
+            self._deadline = time.monotonic() + DAGSTER_DBT_TERMINATION_TIMEOUT_SECONDS
+            self._next_cancel = time.monotonic() + CANCEL_EVERY_SECONDS
             self._stopping = True
-        deadline = time.monotonic() + DAGSTER_DBT_TERMINATION_TIMEOUT_SECONDS
-        while self._worker.is_alive() and time.monotonic() < deadline:
+        while self._worker.is_alive() and time.monotonic() < self._deadline:
             with self._lock:  # never into our own clean-up, which must release the warehouse
                 if self._in_dbt:
                     self._tell_dbt()
-            self._worker.join(timeout=CANCEL_EVERY_SECONDS if self._interrupted else RETRY_INTERRUPT_SECONDS)
+            self._worker.join(timeout=RETRY_INTERRUPT_SECONDS if self._refused_since else CANCEL_EVERY_SECONDS)
         if self._worker.is_alive():
             LOG.warning("dbt still running %s s after the run's termination", DAGSTER_DBT_TERMINATION_TIMEOUT_SECONDS)
 
     def _tell_dbt(self) -> None:
-        """One round of stopping dbt (under _lock, inside dbt): its interrupt until sent, then a cancel."""
-        if self._interrupted:
+        """One round of stopping dbt, under _lock while the worker is inside dbt: its interrupt, unless it holds
+        one (a thread starting defers it, STALE_START_SECONDS at most), and a cancel when one is due."""
+        now = time.monotonic()
+        if not self._interrupted:
+            stale = self._refused_since is not None and now - self._refused_since > STALE_START_SECONDS
+            self._interrupted = interrupt_thread(self._worker, while_starting=stale)
+            self._refused_since = None if self._interrupted else (self._refused_since or now)
+        if now >= self._next_cancel:
             cancel_dbt()
-        else:
-            self._interrupted = interrupt_thread(self._worker)
+            self._next_cancel = now + CANCEL_EVERY_SECONDS
 
     def _wait(self) -> _Finished:
         """dbt's result once it has stopped; events nobody read (a consumer that stopped early) are dropped."""
@@ -255,7 +237,8 @@ class InProcessDbtInvocation(DbtCliInvocation):
             return None
         finished = self._wait()
         log_path = Path(self.target_path) / "dbt.log"
-        cause = f" ({finished.error})" if finished.error else ""
+        stopped = "the run was terminated; " if finished.terminated else ""
+        cause = f" ({stopped}{finished.error})" if finished.error or stopped else ""
         return DagsterDbtCliRuntimeError(
             description=(
                 f"The dbt command\n\n`{self.dbt_command}`\n\nfailed{cause}. See the step's logs, or dbt's debug "

@@ -1,0 +1,83 @@
+"""Stopping a dbt that runs in a thread of this process, as Ctrl-C stops a dbt process.
+
+Why its own module: a signal reaches only the main thread, so dbt's thread gets its KeyboardInterrupt from
+CPython's PyThreadState_SetAsyncExc, and that needs care (see `interrupt_thread`); dbt's thread waiting for
+its nodes sees the interrupt only once one of them returns, so their queries are cancelled as well; and a
+node still in its query holds the warehouse, so clean-up waits for it (`busy_node_threads`).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from multiprocessing.dummy import DummyProcess
+
+LOG = logging.getLogger(__name__)
+
+
+def interrupt_thread(thread: threading.Thread, *, while_starting: bool = False) -> bool:
+    """Raise KeyboardInterrupt in `thread` at its next Python instruction; False when not sent (try again).
+
+    Not while any thread is starting (threading's 'limbo'), unless `while_starting`: CPython 3.11 gives a
+    starting thread the ident of the thread starting it until it runs, and SetAsyncExc finds the newest
+    thread state first, so an interrupt sent while dbt's thread started one (its node pool, its cache
+    workers) reached the new thread instead, which died before saying it had started and left dbt waiting
+    for it forever. Threading's lock on limbo is held meanwhile so no start can begin. A thread interrupted
+    as it entered limbo stays there unstarted, hence `while_starting`, for a limbo that does not empty."""
+    with threading._active_limbo_lock:  # type: ignore[attr-defined]
+        if threading._limbo and not while_starting:  # type: ignore[attr-defined]
+            return False
+        sent = ctypes.pythonapi.PyThreadState_SetAsyncExc(
+            ctypes.c_ulong(thread.ident), ctypes.py_object(KeyboardInterrupt)
+        )
+    return sent == 1
+
+
+def cancel_dbt() -> None:
+    """Interrupt the queries of every registered dbt adapter, as dbt does itself on Ctrl-C."""
+    from dbt.adapters.factory import FACTORY
+
+    for adapter in list(FACTORY.adapters.values()):
+        try:
+            adapter.cancel_open_connections()
+        except Exception as exc:  # a connection dbt is closing meanwhile: the next round tries again
+            LOG.debug("cancelling dbt's queries: %s", exc)
+
+
+def busy_node_threads(started: set[threading.Thread]) -> list[threading.Thread]:
+    """Those of `started` that are dbt node threads (its pool's workers) holding an open connection, i.e. a
+    node not finished: dbt releases a node's connection when the node ends. An idle worker of a pool dbt
+    never closed (it left on an error) waits for work for good and is not counted."""
+    from dbt.adapters.contracts.connection import ConnectionState
+    from dbt.adapters.factory import FACTORY
+
+    owners = {
+        key[1]
+        for adapter in list(FACTORY.adapters.values())
+        for key, connection in list(adapter.connections.thread_connections.items())
+        if connection.state == ConnectionState.OPEN
+    }
+    return [t for t in started if isinstance(t, DummyProcess) and t.is_alive() and t.ident in owners]
+
+
+@contextmanager
+def lost_interrupts_noticed(thread: threading.Thread, on_lost: Callable[[], None]) -> Iterator[None]:
+    """Call `on_lost` when a KeyboardInterrupt raised in `thread` is swallowed: delivered inside a finalizer
+    (a multiprocessing Finalize, a __del__), it is only reported to sys.unraisablehook, and dbt goes on."""
+    previous = sys.unraisablehook
+
+    def hook(unraisable) -> None:
+        previous(unraisable)
+        if unraisable.exc_type is KeyboardInterrupt and threading.current_thread() is thread:
+            on_lost()
+
+    sys.unraisablehook = hook
+    try:
+        yield
+    finally:
+        if sys.unraisablehook is hook:  # not if replaced since
+            sys.unraisablehook = previous
