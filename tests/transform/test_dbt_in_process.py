@@ -18,7 +18,6 @@ from pipelines.resources import StratifyResource
 from pipelines.transform.assets import dbt_load_models
 from pipelines.transform.dbt_cli import StratifyDbtCli
 from pipelines.transform.dbt_in_process import InProcessDbtInvocation
-from pipelines.transform.dbt_stopping import interrupt_thread, lost_interrupts_noticed
 from pipelines.transform.project import DBT_EXECUTABLE, dbt_project
 
 pytestmark = pytest.mark.slow
@@ -159,85 +158,3 @@ def _wait_for_dbts_duckdb(names: list[str]) -> None:
             return
         time.sleep(0.1)
     pytest.fail(f"dbt never opened the warehouse: {names}")
-
-
-def test_an_interrupt_reaches_its_thread_and_never_one_it_is_starting():
-    """dbt's thread starts threads (its node pool, its cache workers). CPython 3.11 gives a starting thread its
-    starter's ident for a moment; an interrupt sent then landed in the new thread, which died unseen and left
-    its starter waiting for it forever (a run whose termination hung). Each interrupt must reach the starter."""
-    reached, done = [], threading.Event()
-
-    def keep_starting_threads():
-        while not done.is_set():
-            try:
-                started = threading.Thread(target=lambda: None)
-                started.start()
-                started.join()
-            except KeyboardInterrupt:
-                reached.append(1)
-
-    starter = threading.Thread(target=keep_starting_threads, daemon=True)  # left stuck if the test fails
-    starter.start()
-    try:
-        for sent in range(1, 201):
-            _send(starter)
-            deadline = time.monotonic() + 5
-            while len(reached) < sent and time.monotonic() < deadline:
-                time.sleep(0.001)
-            assert len(reached) == sent, f"interrupt {sent} never reached its thread"
-    finally:
-        done.set()
-    starter.join(timeout=5)
-    assert not starter.is_alive()
-
-
-def test_an_interrupt_swallowed_by_a_finalizer_is_noticed(monkeypatch):
-    """An interrupt delivered inside a finalizer (a __del__, a multiprocessing Finalize) is only reported to
-    sys.unraisablehook and the thread goes on: the stopping dbt must hear of it to send another."""
-
-    def quiet(unraisable):  # not 50 warnings from pytest's hook
-        pass
-
-    monkeypatch.setattr(sys, "unraisablehook", quiet)
-    reached, lost, done = [], [], threading.Event()
-
-    def busy(seconds):
-        begun = time.monotonic()
-        while time.monotonic() - begun < seconds:
-            pass
-
-    class Finalized:
-        def __del__(self):
-            busy(0.002)  # about half of the thread's time is spent in here
-
-    def keep_finalizing():
-        with lost_interrupts_noticed(threading.current_thread(), lambda: lost.append(1)):
-            while not done.is_set():
-                try:
-                    Finalized()
-                    busy(0.002)
-                except KeyboardInterrupt:
-                    reached.append(1)
-
-    worker = threading.Thread(target=keep_finalizing, daemon=True)
-    worker.start()
-    try:
-        for sent in range(1, 51):
-            _send(worker)
-            deadline = time.monotonic() + 5
-            while len(reached) + len(lost) < sent and time.monotonic() < deadline:
-                time.sleep(0.001)
-            assert len(reached) + len(lost) == sent, f"interrupt {sent} neither reached its thread nor was noticed"
-    finally:
-        done.set()
-    worker.join(timeout=5)
-    assert lost and reached, (len(lost), len(reached))  # both kinds of landing happened, so both were judged
-    assert sys.unraisablehook is quiet  # the hook it had is back
-
-
-def _send(thread: threading.Thread) -> None:
-    """Send one interrupt: not sent while a thread is starting, so sent again shortly (for 5 s at most)."""
-    deadline = time.monotonic() + 5
-    while not interrupt_thread(thread):
-        assert time.monotonic() < deadline, "an interrupt refused for 5 s"
-        time.sleep(0.001)
