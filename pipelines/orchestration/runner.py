@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import signal
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -55,6 +57,21 @@ def _describe(event) -> str:
     return f"    {mat.asset_key.to_user_string()}: {facts or 'built'}"
 
 
+@contextlib.contextmanager
+def _sigterm_kept():
+    """SIGTERM handled afterwards as before. Dagster maps SIGTERM to SIGINT's handler when a run ends, and a
+    `stratify run` started in the background (cron, nohup, `&`) ignores SIGINT, so after its first job it
+    ignored SIGTERM: `timeout`, `kill` or a scheduler stopping it between jobs went unheard."""
+    if threading.current_thread() is not threading.main_thread():  # only the main thread has signal handlers
+        yield
+        return
+    before = signal.getsignal(signal.SIGTERM)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
 def _execute(
     job: dg.JobDefinition,
     instance,
@@ -68,7 +85,7 @@ def _execute(
     label = job.name + (f" [snapshot {snapshot_date_of(partition_key)}]" if partition_key else "")
     say(f"==> {label}")
     # dbt echoes its whole log to stdout; keep it in the log file and the terminal for progress lines.
-    with contextlib.redirect_stdout(log):
+    with contextlib.redirect_stdout(log), _sigterm_kept():
         result = job.execute_in_process(
             instance=instance,
             partition_key=partition_key,

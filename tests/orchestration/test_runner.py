@@ -1,12 +1,16 @@
 """Which snapshots `stratify run` builds: the latest complete periods by the data's own clock, or those asked for
-when their periods hold orders (monthly cadence from 2024-01-01, three latest, as the shipped config has it)."""
+when their periods hold orders (monthly cadence from 2024-01-01, three latest, as the shipped config has it);
+and a run that stays stoppable."""
 
+import io
+import signal
 from datetime import date
 
+import dagster as dg
 import duckdb
 import pytest
 
-from pipelines.orchestration.runner import _snapshot_keys
+from pipelines.orchestration.runner import RunOutcome, _execute, _snapshot_keys
 from pipelines.resources import StratifyResource
 
 
@@ -44,3 +48,27 @@ def test_dates_asked_for_are_built_when_their_periods_hold_orders(home):
     assert keys == [] and problem.startswith("no orders in the period of snapshot(s) 2026-01-31, 2026-02-28")
     keys, problem = _snapshot_keys(stratify, (date(2025, 12, 1), date(2025, 12, 30)))
     assert keys == [] and problem.startswith("no snapshot date between 2025-12-01 and 2025-12-30")
+
+
+def test_a_run_started_in_the_background_still_hears_sigterm(home):
+    """Started from cron or with `&`, a process ignores SIGINT; Dagster maps SIGTERM to SIGINT's handler when
+    a run ends, so `stratify run` went on ignoring SIGTERM (`timeout`, `kill`) after its first job."""
+
+    @dg.op
+    def one() -> int:
+        return 1
+
+    @dg.job
+    def tiny():
+        one()
+
+    sigint = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sigterm = signal.signal(signal.SIGTERM, signal.SIG_DFL)  # as a fresh process has it
+    try:
+        result = _execute(tiny, dg.DagsterInstance.ephemeral(), lambda line: None, None, RunOutcome(), io.StringIO())
+        after = signal.getsignal(signal.SIGTERM)
+    finally:
+        signal.signal(signal.SIGINT, sigint)
+        signal.signal(signal.SIGTERM, sigterm)
+    assert result.success
+    assert after == signal.SIG_DFL
