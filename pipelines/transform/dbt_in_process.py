@@ -96,7 +96,10 @@ class InProcessDbtInvocation(DbtCliInvocation):
     _finished: _Finished | None = field(init=False, default=None)
     _in_dbt: bool = field(init=False, default=False)  # the worker is inside dbtRunner.invoke; under _lock
     _stopping: bool = field(init=False, default=False)  # the run was terminated; under _lock
-    _interrupted: bool = field(init=False, default=False)  # dbt's thread holds an interrupt not yet swallowed
+    # Interrupts sent to dbt's thread (by _stop) and swallowed there (seen by a hook in it): one per counter
+    # writer, so that neither update is lost; while they are equal, dbt's thread holds none.
+    _sent: int = field(init=False, default=0)
+    _lost: int = field(init=False, default=0)
     _refused_since: float | None = field(init=False, default=None)  # interrupts not sent: a thread starting
     _next_cancel: float = field(init=False, default=0.0)
     _deadline: float = field(init=False, default=0.0)  # of the grace period, once stopping
@@ -161,7 +164,7 @@ class InProcessDbtInvocation(DbtCliInvocation):
 
     def _interrupt_lost(self) -> None:
         """dbt's thread swallowed its interrupt (in a finalizer): the next round of _stop sends another."""
-        self._interrupted = False
+        self._lost += 1
 
     def _stream_stdout(self) -> Iterator[str | dict[str, Any]]:
         """dbt's events as they come; a second call yields nothing, as a drained subprocess's stdout does."""
@@ -208,10 +211,11 @@ class InProcessDbtInvocation(DbtCliInvocation):
         """One round of stopping dbt, under _lock while the worker is inside dbt: its interrupt, unless it holds
         one (a thread starting defers it, STALE_START_SECONDS at most), and a cancel when one is due."""
         now = time.monotonic()
-        if not self._interrupted:
+        if self._sent == self._lost:
             stale = self._refused_since is not None and now - self._refused_since > STALE_START_SECONDS
-            self._interrupted = interrupt_thread(self._worker, while_starting=stale)
-            self._refused_since = None if self._interrupted else (self._refused_since or now)
+            sent = interrupt_thread(self._worker, while_starting=stale)
+            self._sent += sent
+            self._refused_since = None if sent else (self._refused_since or now)
         if now >= self._next_cancel:
             cancel_dbt()
             self._next_cancel = now + CANCEL_EVERY_SECONDS

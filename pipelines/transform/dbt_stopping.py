@@ -22,19 +22,29 @@ LOG = logging.getLogger(__name__)
 def interrupt_thread(thread: threading.Thread, *, while_starting: bool = False) -> bool:
     """Raise KeyboardInterrupt in `thread` at its next Python instruction; False when not sent (try again).
 
-    Not while any thread is starting (threading's 'limbo'), unless `while_starting`: CPython 3.11 gives a
-    starting thread the ident of the thread starting it until it runs, and SetAsyncExc finds the newest
-    thread state first, so an interrupt sent while dbt's thread started one (its node pool, its cache
-    workers) reached the new thread instead, which died before saying it had started and left dbt waiting
-    for it forever. Threading's lock on limbo is held meanwhile so no start can begin. A thread interrupted
-    as it entered limbo stays there unstarted, hence `while_starting`, for a limbo that does not empty."""
+    Not while `thread` or any thread is starting one. CPython 3.11 gives a starting thread the ident of the
+    thread starting it until it runs, and SetAsyncExc finds the newest thread state first, so an interrupt
+    sent while dbt's thread started one (its node pool, its cache workers) reached the new thread instead,
+    which died before saying it had started and left dbt waiting for it forever. Threading's lock on its
+    starting threads ('limbo') is held meanwhile, so no start gets past it; a `thread` blocked on that lock
+    in Thread.start would take the interrupt as it left limbo's lock, never starting its thread, so an
+    interrupt sent as it got there is taken back. `while_starting` sends anyway if limbo holds a thread
+    that never starts (one interrupted that way elsewhere)."""
+    ident = ctypes.c_ulong(thread.ident)
     with threading._active_limbo_lock:  # type: ignore[attr-defined]
-        if threading._limbo and not while_starting:  # type: ignore[attr-defined]
+        if (threading._limbo and not while_starting) or _in_thread_start(thread):  # type: ignore[attr-defined]
             return False
-        sent = ctypes.pythonapi.PyThreadState_SetAsyncExc(
-            ctypes.c_ulong(thread.ident), ctypes.py_object(KeyboardInterrupt)
-        )
+        sent = ctypes.pythonapi.PyThreadState_SetAsyncExc(ident, ctypes.py_object(KeyboardInterrupt))
+        if sent and _in_thread_start(thread):  # it got there meanwhile, and waits for this lock: take it back
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(ident, None)
+            return False
     return sent == 1
+
+
+def _in_thread_start(thread: threading.Thread) -> bool:
+    """Whether `thread` is running threading.Thread.start itself (not yet waiting for the new thread)."""
+    frame = sys._current_frames().get(thread.ident)
+    return frame is not None and frame.f_code is threading.Thread.start.__code__
 
 
 def cancel_dbt() -> None:
@@ -49,18 +59,18 @@ def cancel_dbt() -> None:
 
 
 def busy_node_threads(started: set[threading.Thread]) -> list[threading.Thread]:
-    """Those of `started` that are dbt node threads (its pool's workers) holding an open connection, i.e. a
-    node not finished: dbt releases a node's connection when the node ends. An idle worker of a pool dbt
-    never closed (it left on an error) waits for work for good and is not counted."""
+    """Those of `started` that are dbt node threads (its pool's workers) with a connection not released, i.e.
+    a node not finished (open, or named and about to open): dbt releases a node's connection when the node
+    ends. An idle worker of a pool dbt never closed (it left on an error) waits for work for good and is
+    not counted."""
     from dbt.adapters.contracts.connection import ConnectionState
     from dbt.adapters.factory import FACTORY
 
-    owners = {
-        key[1]
-        for adapter in list(FACTORY.adapters.values())
-        for key, connection in list(adapter.connections.thread_connections.items())
-        if connection.state == ConnectionState.OPEN
-    }
+    owners = set()
+    for adapter in list(FACTORY.adapters.values()):
+        with adapter.connections.lock:
+            connections = list(adapter.connections.thread_connections.items())
+        owners |= {key[1] for key, c in connections if c.state in (ConnectionState.OPEN, ConnectionState.INIT)}
     return [t for t in started if isinstance(t, DummyProcess) and t.is_alive() and t.ident in owners]
 
 
@@ -71,9 +81,11 @@ def lost_interrupts_noticed(thread: threading.Thread, on_lost: Callable[[], None
     previous = sys.unraisablehook
 
     def hook(unraisable) -> None:
-        previous(unraisable)
-        if unraisable.exc_type is KeyboardInterrupt and threading.current_thread() is thread:
-            on_lost()
+        try:
+            if unraisable.exc_type is KeyboardInterrupt and threading.get_ident() == thread.ident:
+                on_lost()
+        finally:
+            previous(unraisable)
 
     sys.unraisablehook = hook
     try:

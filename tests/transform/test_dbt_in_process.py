@@ -142,7 +142,8 @@ def test_a_terminated_dbt_step_stops_dbt_and_frees_the_warehouse(dbt_env, moment
     finished = invocation._wait()
     # dbt was told: by its KeyboardInterrupt, or by the cancel of the query it started when the interrupt was
     # swallowed (a finalizer) and not yet sent again. Either way it stopped within the grace period.
-    told = finished.error.startswith("KeyboardInterrupt") or "INTERRUPT Error: Interrupted!" in finished.error
+    error = finished.error or ""
+    told = error.startswith("KeyboardInterrupt") or "INTERRUPT Error: Interrupted!" in error
     assert finished.terminated and finished.success is False and told, finished
     assert _writable(dbt_env / "warehouse.duckdb")
 
