@@ -220,15 +220,23 @@ _MALFORMED_RECORD = '{"malformed JSON line": "not shown: its PII could not be ma
 _SHIFTED_RECORD = '{"more fields than the header": "not shown: its PII could not be masked; see the file at this row"}'
 
 
+class _MixedHeaderWidths(Exception):
+    """A batch whose CSV headers differ in width holds a field past a narrower header: which file's it is the
+    scan cannot say (DuckDB numbers it from the widest header's columns), so the files are read one by one."""
+
+
 def _extra_field_columns(reqs: list[LoadRequest], found: list[str]) -> tuple[str, ...]:
     """The scan's columns holding fields past the end of their row's header: DuckDB names them column<N>, N
-    counting from 0, so N is at least the widest header's length. (An empty header name or a repeated one is
-    also renamed, column00 or note_1, but within the header: those are no extra fields.)"""
-    if reqs[0].fileset.format != "csv":
+    counting from 0, so N is at least the header's length. (An empty header name or a repeated one is also
+    renamed, column00 or note_1, but within the header: those are no extra fields.) Headers are peeked only
+    when such a column is there, which a batch of well-formed files never has."""
+    numbered = [(col, int(m.group(1))) for col in found if (m := re.fullmatch(r"column(\d+)", col))]
+    if reqs[0].fileset.format != "csv" or not numbered:
         return ()
-    widest = max(len(peek_columns(r.path, r.fileset)) for r in reqs)
-    numbered = ((col, re.fullmatch(r"column(\d+)", col)) for col in found)
-    return tuple(col for col, match in numbered if match and int(match.group(1)) >= widest)
+    widths = {len(peek_columns(r.path, r.fileset)) for r in reqs}
+    if len(widths) > 1 and any(min(widths) <= n < max(widths) for _, n in numbered):
+        raise _MixedHeaderWidths(f"fields past a header {min(widths)} wide among headers up to {max(widths)}")
+    return tuple(col for col, n in numbered if n >= max(widths))
 
 
 def _check_scan_order_kept(con: duckdb.DuckDBPyConnection, sql: str) -> None:
@@ -515,7 +523,7 @@ def _load_batch(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest], shas: d
     """Read, judge and insert files of one file set together, in one transaction."""
     try:
         found = _judge(con, reqs)
-    except duckdb.Error as exc:
+    except (duckdb.Error, _MixedHeaderWidths) as exc:
         if isinstance(exc, _STOPS_THE_LOAD) or (len(reqs) == 1 and isinstance(exc, NOT_THE_FILE)):
             raise
         if len(reqs) > 1:  # one bad file spoils a shared scan: load them one by one to isolate it

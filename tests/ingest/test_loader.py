@@ -411,6 +411,26 @@ def test_files_with_one_header_and_a_row_longer_than_it_load_as_one_batch_that_r
     assert unreconciled_files(con, "crm_customers") == []
 
 
+def test_a_row_longer_than_a_narrower_header_in_a_batch_of_wider_ones_is_quarantined(con, tmp_path):
+    """An export that gained a column (first) batched with an older one (second): read together by name, the
+    older file's extra field fell in a column numbered below the wider header's width and was dropped."""
+    crm = SourceConfig.model_validate({"path": "crm/*.csv", "columns": {"loyalty_id": "id", "email": "mail"}})
+    first = tmp_path / "crm_1.csv"
+    first.write_text("id,mail,tier\nL1,a@x.com,gold\n", encoding="utf-8")
+    second = tmp_path / "crm_2.csv"
+    second.write_text("id,mail\nL2,b@x.com,stray\nL3,c@x.com\n", encoding="utf-8")
+    con.execute("SET VARIABLE pii_salt = 'pepper'")
+    reqs = [LoadRequest(f, CONTRACTS["crm_customers"], crm, crm.files[0], RULES, "l") for f in (first, second)]
+    loads = load_files(con, reqs)
+    assert [(f.status, f.rows_read, f.rows_accepted, f.rows_quarantined) for f in loads] == [
+        ("loaded", 1, 1, 0),
+        ("loaded", 2, 1, 1),
+    ]
+    assert con.execute("SELECT path, row_number, reason FROM ops.quarantine").fetchall() == [
+        (str(second), 1, "more fields than the header")
+    ]
+
+
 def test_the_salt_is_needed_only_when_the_files_bring_pii():
     marketplace = {"path": "mp/*.parquet", "format": "parquet",
                    "columns": {"order_id": "o", "line_number": "l", "customer_id": "buyer", "ordered_at": "at",
