@@ -38,11 +38,11 @@ class WarehouseConfig(_Strict):
         field when the config loads, not a parser error in every step that opens the warehouse."""
         import duckdb
 
+        from pipelines.sql_literals import sql_str
+
         with duckdb.connect() as con:
             try:
-                if "'" in value:
-                    raise duckdb.InvalidInputException("a quote is no part of a size")
-                con.execute(f"SET memory_limit = '{value}'")
+                con.execute(f"SET memory_limit = {sql_str(value)}")
             except duckdb.Error as exc:
                 message = f"{value!r} is not a memory size DuckDB reads (e.g. 4GB, 3.5GiB, 80%): {exc}"
                 raise ValueError(message) from None
