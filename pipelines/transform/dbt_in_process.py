@@ -35,8 +35,7 @@ from pipelines.transform.dbt_stopping import busy_node_threads, cancel_dbt, inte
 
 STDOUT_LEVELS = {"info", "warn", "error"}  # what dbt prints at its default --log-level info
 CANCEL_EVERY_SECONDS = 0.5  # while a terminated dbt has not stopped
-RETRY_INTERRUPT_SECONDS = 0.01  # while a thread is starting
-STALE_START_SECONDS = 1.0  # a thread 'starting' longer was interrupted as it entered limbo; never starts
+RETRY_INTERRUPT_SECONDS = 0.01  # while an interrupt is owed (not sent while a thread starts, or swallowed)
 NODE_POLL_SECONDS = 0.05
 LOG = logging.getLogger(__name__)
 
@@ -100,7 +99,6 @@ class InProcessDbtInvocation(DbtCliInvocation):
     # writer, so that neither update is lost; while they are equal, dbt's thread holds none.
     _sent: int = field(init=False, default=0)
     _lost: int = field(init=False, default=0)
-    _refused_since: float | None = field(init=False, default=None)  # interrupts not sent: a thread starting
     _next_cancel: float = field(init=False, default=0.0)
     _deadline: float = field(init=False, default=0.0)  # of the grace period, once stopping
     _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
@@ -142,25 +140,30 @@ class InProcessDbtInvocation(DbtCliInvocation):
             finished = _Finished.of(False, exc)
         finally:
             try:
-                try:
-                    if self._in_dbt:  # the interrupt landed after dbt returned; it is spent now
-                        self._leave_dbt(threads_before)
-                finally:
-                    with self._lock:
-                        self._in_dbt = False
-                    release_duckdb()
+                if self._in_dbt:  # the interrupt landed after dbt returned; it is spent now
+                    self._leave_dbt(threads_before)
             finally:
-                self._events.put(replace(finished, terminated=self._stopping))
+                try:
+                    release_duckdb()
+                finally:
+                    self._events.put(replace(finished, terminated=self._stopping))
 
     def _leave_dbt(self, threads_before: set[threading.Thread]) -> None:
         """Leave dbt, on a terminated run once its nodes have ended (or the grace period has): an interrupted
         dbt can return before them, and a node still in its query holds the warehouse. Until then the
-        run's cancels go on reaching them."""
+        run's cancels go on reaching them; after, none is sent, so none can meet the warehouse's release."""
         started = set(threading.enumerate()) - threads_before
+        try:
+            self._await_nodes(started)
+        except KeyboardInterrupt:  # the termination's, sent again after dbt returned (the first swallowed)
+            self._await_nodes(started)
+        finally:
+            with self._lock:
+                self._in_dbt = False
+
+    def _await_nodes(self, started: set[threading.Thread]) -> None:
         while self._stopping and busy_node_threads(started) and time.monotonic() < self._deadline:
             time.sleep(NODE_POLL_SECONDS)
-        with self._lock:
-            self._in_dbt = False
 
     def _interrupt_lost(self) -> None:
         """dbt's thread swallowed its interrupt (in a finalizer): the next round of _stop sends another."""
@@ -203,19 +206,17 @@ class InProcessDbtInvocation(DbtCliInvocation):
             with self._lock:  # never into our own clean-up, which must release the warehouse
                 if self._in_dbt:
                     self._tell_dbt()
-            self._worker.join(timeout=RETRY_INTERRUPT_SECONDS if self._refused_since else CANCEL_EVERY_SECONDS)
+            owed = self._sent == self._lost
+            self._worker.join(timeout=RETRY_INTERRUPT_SECONDS if owed else CANCEL_EVERY_SECONDS)
         if self._worker.is_alive():
             LOG.warning("dbt still running %s s after the run's termination", DAGSTER_DBT_TERMINATION_TIMEOUT_SECONDS)
 
     def _tell_dbt(self) -> None:
-        """One round of stopping dbt, under _lock while the worker is inside dbt: its interrupt, unless it holds
-        one (a thread starting defers it, STALE_START_SECONDS at most), and a cancel when one is due."""
+        """One round of stopping dbt, under _lock while the worker is inside dbt: its interrupt while one is owed
+        (none sent yet, or the last swallowed), and a cancel when one is due."""
         now = time.monotonic()
         if self._sent == self._lost:
-            stale = self._refused_since is not None and now - self._refused_since > STALE_START_SECONDS
-            sent = interrupt_thread(self._worker, while_starting=stale)
-            self._sent += sent
-            self._refused_since = None if sent else (self._refused_since or now)
+            self._sent += interrupt_thread(self._worker)
         if now >= self._next_cancel:
             cancel_dbt()
             self._next_cancel = now + CANCEL_EVERY_SECONDS

@@ -19,7 +19,7 @@ from multiprocessing.dummy import DummyProcess
 LOG = logging.getLogger(__name__)
 
 
-def interrupt_thread(thread: threading.Thread, *, while_starting: bool = False) -> bool:
+def interrupt_thread(thread: threading.Thread) -> bool:
     """Raise KeyboardInterrupt in `thread` at its next Python instruction; False when not sent (try again).
 
     Not while `thread` or any thread is starting one. CPython 3.11 gives a starting thread the ident of the
@@ -28,11 +28,10 @@ def interrupt_thread(thread: threading.Thread, *, while_starting: bool = False) 
     which died before saying it had started and left dbt waiting for it forever. Threading's lock on its
     starting threads ('limbo') is held meanwhile, so no start gets past it; a `thread` blocked on that lock
     in Thread.start would take the interrupt as it left limbo's lock, never starting its thread, so an
-    interrupt sent as it got there is taken back. `while_starting` sends anyway if limbo holds a thread
-    that never starts (one interrupted that way elsewhere)."""
+    interrupt sent as it got there is taken back."""
     ident = ctypes.c_ulong(thread.ident)
     with threading._active_limbo_lock:  # type: ignore[attr-defined]
-        if (threading._limbo and not while_starting) or _in_thread_start(thread):  # type: ignore[attr-defined]
+        if threading._limbo or _in_thread_start(thread):  # type: ignore[attr-defined]
             return False
         sent = ctypes.pythonapi.PyThreadState_SetAsyncExc(ident, ctypes.py_object(KeyboardInterrupt))
         if sent and _in_thread_start(thread):  # it got there meanwhile, and waits for this lock: take it back
