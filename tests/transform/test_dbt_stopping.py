@@ -5,6 +5,7 @@ import random
 import sys
 import threading
 import time
+from collections.abc import Callable
 
 from pipelines.transform.dbt_stopping import interrupt_thread, lost_interrupts_noticed
 
@@ -14,31 +15,13 @@ def test_an_interrupt_reaches_its_thread_and_never_one_it_is_starting():
     starter's ident for a moment; an interrupt sent then landed in the new thread, which died unseen and left
     its starter waiting for it forever (a run whose termination hung). Each interrupt must reach the starter
     (or be swallowed by one of its finalizers, threading's own weak references, and be noticed there)."""
-    reached, lost, done = [], [], threading.Event()
 
-    def keep_starting_threads():
-        with lost_interrupts_noticed(threading.current_thread(), lambda: lost.append(1)):
-            while not done.is_set():
-                try:
-                    started = threading.Thread(target=lambda: None)
-                    started.start()
-                    started.join()
-                except KeyboardInterrupt:
-                    reached.append(1)
+    def start_a_thread():
+        started = threading.Thread(target=lambda: None)
+        started.start()
+        started.join()
 
-    starter = threading.Thread(target=keep_starting_threads, daemon=True)  # left stuck if the test fails
-    starter.start()
-    try:
-        for sent in range(1, 201):
-            _send(starter)
-            deadline = time.monotonic() + 5
-            while len(reached) + len(lost) < sent and time.monotonic() < deadline:
-                time.sleep(0.001)
-            assert len(reached) + len(lost) == sent, f"interrupt {sent} never reached its thread"
-    finally:
-        done.set()
-    starter.join(timeout=5)
-    assert not starter.is_alive()
+    _interrupt_each_round(start_a_thread, times=200)
 
 
 def test_an_interrupt_swallowed_by_a_finalizer_is_noticed(monkeypatch):
@@ -49,7 +32,6 @@ def test_an_interrupt_swallowed_by_a_finalizer_is_noticed(monkeypatch):
         pass
 
     monkeypatch.setattr(sys, "unraisablehook", quiet)
-    reached, lost, done = [], [], threading.Event()
 
     def busy(seconds):
         begun = time.monotonic()
@@ -60,30 +42,46 @@ def test_an_interrupt_swallowed_by_a_finalizer_is_noticed(monkeypatch):
         def __del__(self):
             busy(0.002)  # about half of the thread's time is spent in here
 
-    def keep_finalizing():
+    def finalize_one():
+        Finalized()
+        busy(0.002)
+
+    # At any point of the thread's 4 ms round, not always the same.
+    reached, lost = _interrupt_each_round(finalize_one, times=50, pause=lambda: random.uniform(0, 0.005))
+    assert lost and reached, (lost, reached)  # both kinds of landing happened, so both were judged
+    assert sys.unraisablehook is quiet  # the hook it had is back
+
+
+def _interrupt_each_round(
+    round_: Callable[[], None], times: int, pause: Callable[[], float] = lambda: 0.0
+) -> tuple[int, int]:
+    """Run `round_` over and over in a thread while `times` interrupts are sent to it one after another; each
+    must either reach the thread's loop or be noticed as swallowed within 5 s. Returns (reached, swallowed)."""
+    reached, lost, done = [], [], threading.Event()
+
+    def loop():
         with lost_interrupts_noticed(threading.current_thread(), lambda: lost.append(1)):
             while not done.is_set():
                 try:
-                    Finalized()
-                    busy(0.002)
+                    round_()
                 except KeyboardInterrupt:
                     reached.append(1)
 
-    worker = threading.Thread(target=keep_finalizing, daemon=True)
-    worker.start()
+    thread = threading.Thread(target=loop, daemon=True)  # left stuck if the test fails
+    thread.start()
     try:
-        for sent in range(1, 51):
-            time.sleep(random.uniform(0, 0.005))  # at any point of the thread's 4 ms round, not always the same
-            _send(worker)
+        for sent in range(1, times + 1):
+            time.sleep(pause())
+            _send(thread)
             deadline = time.monotonic() + 5
             while len(reached) + len(lost) < sent and time.monotonic() < deadline:
                 time.sleep(0.001)
             assert len(reached) + len(lost) == sent, f"interrupt {sent} neither reached its thread nor was noticed"
     finally:
         done.set()
-    worker.join(timeout=5)
-    assert lost and reached, (len(lost), len(reached))  # both kinds of landing happened, so both were judged
-    assert sys.unraisablehook is quiet  # the hook it had is back
+    thread.join(timeout=5)
+    assert not thread.is_alive()
+    return len(reached), len(lost)
 
 
 def _send(thread: threading.Thread) -> None:
