@@ -220,10 +220,10 @@ def _floor_line(result: dict) -> list[str]:
     if not floor:
         return []
     return [
-        f"Ingest floor: DuckDB loading the same landed files as they are (types detected; no rules, quarantine, "
-        f"lineage, PII hashing or ledger; `benchmarks/load_floor.py`) takes {floor['compute_s']:.1f} s "
-        f"({derived['load_floor_lines_per_s']:,.0f} order lines/s, {_mb(floor['peak_rss'])} peak); the ingest "
-        f"stage takes {derived['ingest_to_load_floor']:.2f}x as long.",
+        f"Ingest floor: DuckDB loading the same landed files as they are (types detected, rows in any order; "
+        f"no rules, quarantine, lineage, PII hashing or ledger; `benchmarks/load_floor.py`) takes "
+        f"{floor['compute_s']:.1f} s ({derived['load_floor_lines_per_s']:,.0f} order lines/s, "
+        f"{_mb(floor['peak_rss'])} peak); the ingest stage takes {derived['ingest_to_load_floor']:.2f}x as long.",
         "",
     ]
 
