@@ -6,7 +6,7 @@ Regenerate with `python -m pipelines.ingest.contract_doc > docs/data-contract.md
 from __future__ import annotations
 
 from pipelines.ingest.contracts import CONTRACTS, Contract
-from pipelines.ingest.rules import RuleContext, duplicate_reason, row_rules
+from pipelines.ingest.rules import LONGER_THAN_HEADER, MALFORMED_JSON, RuleContext, duplicate_reason, row_rules
 
 INTRO = """# Data contract: what Stratify ingests
 
@@ -74,7 +74,7 @@ def _section(contract: Contract) -> str:
             f"{notes.get(c.kind, '')} |"
         )
     # Before the row rules: a CSV row longer than its header, a JSON line that is not JSON (loader._judge_sql).
-    rules = ["more fields than the header (CSV)", "malformed JSON line (JSON lines)"]
+    rules = [f"{LONGER_THAN_HEADER} (CSV)", f"{MALFORMED_JSON} (JSON lines)"]
     rules += [reason for reason, _ in row_rules(contract, RuleContext(check_currency=True, check_store=True))]
     rules.append(duplicate_reason(contract) + f" (key: {', '.join(contract.key)})")
     lines += ["", "Quarantine reasons, in order of precedence: " + "; ".join(f"`{r}`" for r in rules) + ".", ""]

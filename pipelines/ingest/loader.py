@@ -7,6 +7,7 @@ ledger row with the counts, so a load can always be reconciled.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 from concurrent.futures import ThreadPoolExecutor
@@ -30,6 +31,8 @@ from pipelines.ingest.readers import (
     text_scan,
 )
 from pipelines.ingest.rules import (
+    LONGER_THAN_HEADER,
+    MALFORMED_JSON,
     RuleContext,
     casts_through_spaces,
     country_lookup,
@@ -197,12 +200,12 @@ def _judge_sql(
     flag = ""
     if extras:
         longer = " OR ".join(f"_c{found.index(col)} IS NOT NULL" for col in extras)
-        reason = f"CASE WHEN {longer} THEN 'more fields than the header' ELSE {reason} END"
+        reason = f"CASE WHEN {longer} THEN {sql_str(LONGER_THAN_HEADER)} ELSE {reason} END"
         if _pii_columns(req):  # shifted values are masked by the wrong names: a phone can sit under 'city'
             record = f"CASE WHEN {longer} THEN {sql_str(_SHIFTED_RECORD)} ELSE {record} END"
     if by_line:
         flag = f", f.{MALFORMED_COLUMN}"
-        reason = f"CASE WHEN {MALFORMED_COLUMN} THEN 'malformed JSON line' ELSE {reason} END"
+        reason = f"CASE WHEN {MALFORMED_COLUMN} THEN {sql_str(MALFORMED_JSON)} ELSE {reason} END"
         # The line is not JSON, so its values cannot be told apart to mask its PII: file and row locate it.
         record = f"CASE WHEN {MALFORMED_COLUMN} THEN {sql_str(_MALFORMED_RECORD)} ELSE {record} END"
     return f"""
@@ -216,8 +219,9 @@ def _judge_sql(
     """
 
 
-_MALFORMED_RECORD = '{"malformed JSON line": "not shown: its PII could not be masked; see the file at this row"}'
-_SHIFTED_RECORD = '{"more fields than the header": "not shown: its PII could not be masked; see the file at this row"}'
+_NOT_SHOWN = "not shown: its PII could not be masked; see the file at this row"
+_MALFORMED_RECORD = json.dumps({MALFORMED_JSON: _NOT_SHOWN})
+_SHIFTED_RECORD = json.dumps({LONGER_THAN_HEADER: _NOT_SHOWN})
 
 
 class _MixedHeaderWidths(Exception):

@@ -25,6 +25,11 @@ _BOOLEANS |= {"n": False, "no": False, "false": False, "f": False, "0": False}
 
 EARLIEST_ORDER = "1990-01-01"
 
+# Reasons judged before the row rules, from how the row was read (loader._judge_sql): its values cannot be
+# told apart, so no rule could be checked on them.
+LONGER_THAN_HEADER = "more fields than the header"  # a CSV row: an unquoted comma shifts every later value
+MALFORMED_JSON = "malformed JSON line"
+
 
 @dataclass(frozen=True)
 class RuleContext:
