@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,13 @@ from pipelines.transform.project import prepare_manifest  # noqa: E402
 prepare_manifest()
 
 REPO = Path(__file__).resolve().parent.parent
+
+# SIGINT raises KeyboardInterrupt in every test process, as in a pytest started from a terminal. One started in
+# the background (`&`, nohup, a CI runner) has SIGINT ignored; a Dagster run on the main thread maps SIGTERM to
+# SIGINT's handler, so SIGTERM was ignored from then on, and the log-capture `tail` processes of later runs off
+# the main thread inherited that: the end of each of their steps waited 2 x 30 s for them to stop.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -1,7 +1,6 @@
 """A dbt step waits out a warehouse held by another process (a BI tool, a duckdb shell) instead of failing."""
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -41,10 +40,6 @@ def _run_while_held(home, assets, until_refused=False, job="ingest_job", **args)
     """Run the steps of `assets` while another process holds the warehouse: until the run has ended, or
     (until_refused) until a step was refused and set up for a retry, however long the machine takes to start."""
     holder = subprocess.Popen([sys.executable, "-c", HOLD, str(home / "warehouse.duckdb")], stdout=subprocess.PIPE)
-    # Off the main thread Dagster cannot set its own handlers, so its log capture's `tail` processes inherit
-    # SIGTERM as this process has it: ignored, once a run on the main thread mapped SIGTERM to SIGINT's
-    # handler in a pytest started in the background (SIGINT ignored). Each step's end then waited 2 x 30 s.
-    sigterm = signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
         assert holder.stdout.readline().strip() == b"held"
         with dg.instance_for_test(temp_dir=str(home / "dagster")) as instance, ThreadPoolExecutor(1) as pool:
@@ -58,7 +53,6 @@ def _run_while_held(home, assets, until_refused=False, job="ingest_job", **args)
                 holder.kill()
             return run.result()
     finally:
-        signal.signal(signal.SIGTERM, sigterm)
         holder.kill()
         holder.wait()
 
