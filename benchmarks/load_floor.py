@@ -46,7 +46,7 @@ def load(landing: Path, out: Path, threads: int, memory_limit: str) -> dict:
     seconds = time.perf_counter() - started
     rows = {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in TABLES}
     con.close()
-    return {"seconds": seconds, "rows": rows}
+    return {"seconds": seconds, "rows": rows, "rows_in_any_order": True}
 
 
 def main(argv: list[str] | None = None) -> int:

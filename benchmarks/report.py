@@ -219,8 +219,10 @@ def _floor_line(result: dict) -> list[str]:
     floor, derived = result.get("load_floor"), result["derived"]
     if not floor:
         return []
+    # Floors measured before 2026-12-07 kept the files' order, which DuckDB's write pays for (load_floor.py).
+    order = "any order" if floor.get("rows_in_any_order") else "file order"
     return [
-        f"Ingest floor: DuckDB loading the same landed files as they are (types detected, rows in any order; "
+        f"Ingest floor: DuckDB loading the same landed files as they are (types detected, rows in {order}; "
         f"no rules, quarantine, lineage, PII hashing or ledger; `benchmarks/load_floor.py`) takes "
         f"{floor['compute_s']:.1f} s ({derived['load_floor_lines_per_s']:,.0f} order lines/s, "
         f"{_mb(floor['peak_rss'])} peak); the ingest stage takes {derived['ingest_to_load_floor']:.2f}x as long.",

@@ -149,7 +149,8 @@ def load_floor(home: Path, env: dict[str, str], threads: int, memory_limit: str)
     m = check(run_measured(cmd, env, REPO, log), log)
     inside = json.loads(out.with_suffix(".json").read_text())
     out.unlink()
-    return {"wall_s": m.wall_s, "compute_s": inside["seconds"], "peak_rss": m.peak_rss, "rows": inside["rows"]}
+    return {"wall_s": m.wall_s, "compute_s": inside["seconds"], "peak_rss": m.peak_rss, "rows": inside["rows"],
+            "rows_in_any_order": inside["rows_in_any_order"]}  # fmt: skip
 
 
 def pipeline_run(home: Path, env: dict[str, str], label: str) -> dict:

@@ -72,12 +72,13 @@ def test_tiny_benchmark_writes_every_stage_ratio_and_table(tmp_path: Path):
     floor = result["load_floor"]  # the plain load read exactly the order lines the pipeline ingested
     assert sum(floor["rows"][t] for t in run.ORDER_FOLDERS) == result["data"]["order_lines"]
     assert floor["compute_s"] > 0 and result["derived"]["ingest_to_load_floor"] > 0
+    assert floor["rows_in_any_order"]  # as the ingest stage writes raw; the report says which
 
     table = (out / "latest-tiny.md").read_text()
     assert "| ingest |" in table and "| **end to end**" in table and "lower bound" in table
     assert "heaviest dbt models" in table and "`marts/customer_features`" in table
     assert "Segment stage at a million customers" in table and "asset step" in table
-    assert "Ingest floor:" in table and "+ 2026-01-02 (s)" in table
+    assert "Ingest floor:" in table and "rows in any order" in table and "+ 2026-01-02 (s)" in table
     assert "### Against the targets of issue #10 (scale tiny)" in table
     assert list(out.glob("cost-curve.*"))
     quoted = readme_file.read_text()  # the README's block now holds this run's table, a heading level down
