@@ -388,15 +388,22 @@ def test_files_with_their_columns_in_another_order_load_together(con, tmp_path):
     assert rows == [("R1", "S1", "L1", 1), ("R2", "S1", "L2", 2)]
 
 
-def test_files_with_one_header_and_a_row_longer_than_it_load_as_one_batch_that_row_quarantined(con, tmp_path):
+def _load_crm_batch(con, tmp_path, *texts: str) -> tuple[list, list]:
+    """CRM files crm_1.csv, crm_2.csv, ... (ids in `id`, emails in `mail`) loaded as one batch: (paths, loads)."""
     crm = SourceConfig.model_validate({"path": "crm/*.csv", "columns": {"loyalty_id": "id", "email": "mail"}})
-    first = tmp_path / "crm_1.csv"
-    first.write_text("id,mail\nL1,a@x.com\nL2,b@x.com\n", encoding="utf-8")
-    second = tmp_path / "crm_2.csv"  # an extra field on its first row; L1 again, a duplicate within the batch
-    second.write_text("id,mail\nL3,c@x.com,stray\nL1,d@x.com\n", encoding="utf-8")
+    paths = [tmp_path / f"crm_{i}.csv" for i in range(1, len(texts) + 1)]
+    for path, text in zip(paths, texts, strict=True):
+        path.write_text(text, encoding="utf-8")
     con.execute("SET VARIABLE pii_salt = 'pepper'")
-    reqs = [LoadRequest(f, CONTRACTS["crm_customers"], crm, crm.files[0], RULES, "l") for f in (first, second)]
-    loads = load_files(con, reqs)
+    reqs = [LoadRequest(path, CONTRACTS["crm_customers"], crm, crm.files[0], RULES, "l") for path in paths]
+    return paths, load_files(con, reqs)
+
+
+def test_files_with_one_header_and_a_row_longer_than_it_load_as_one_batch_that_row_quarantined(con, tmp_path):
+    # The second file: an extra field on its first row; L1 again, a duplicate within the batch.
+    (_, second), loads = _load_crm_batch(
+        con, tmp_path, "id,mail\nL1,a@x.com\nL2,b@x.com\n", "id,mail\nL3,c@x.com,stray\nL1,d@x.com\n"
+    )
     assert [(f.status, f.rows_read, f.rows_accepted, f.rows_quarantined) for f in loads] == [
         ("loaded", 2, 2, 0),
         ("loaded", 2, 0, 2),
@@ -414,14 +421,9 @@ def test_files_with_one_header_and_a_row_longer_than_it_load_as_one_batch_that_r
 def test_a_row_longer_than_a_narrower_header_in_a_batch_of_wider_ones_is_quarantined(con, tmp_path):
     """An export that gained a column (first) batched with an older one (second): read together by name, the
     older file's extra field fell in a column numbered below the wider header's width and was dropped."""
-    crm = SourceConfig.model_validate({"path": "crm/*.csv", "columns": {"loyalty_id": "id", "email": "mail"}})
-    first = tmp_path / "crm_1.csv"
-    first.write_text("id,mail,tier\nL1,a@x.com,gold\n", encoding="utf-8")
-    second = tmp_path / "crm_2.csv"
-    second.write_text("id,mail\nL2,b@x.com,stray\nL3,c@x.com\n", encoding="utf-8")
-    con.execute("SET VARIABLE pii_salt = 'pepper'")
-    reqs = [LoadRequest(f, CONTRACTS["crm_customers"], crm, crm.files[0], RULES, "l") for f in (first, second)]
-    loads = load_files(con, reqs)
+    (_, second), loads = _load_crm_batch(
+        con, tmp_path, "id,mail,tier\nL1,a@x.com,gold\n", "id,mail\nL2,b@x.com,stray\nL3,c@x.com\n"
+    )
     assert [(f.status, f.rows_read, f.rows_accepted, f.rows_quarantined) for f in loads] == [
         ("loaded", 1, 1, 0),
         ("loaded", 2, 1, 1),
