@@ -1,7 +1,10 @@
 {#- Generic test: the combination of columns is unique (dbt_utils is not installable offline).
 
     `latest_by` (optional) names a column an incremental model stamps with its run's time (_converted_at,
-    _added_at): the test then groups only the keys written since the last build of the load models that
+    _added_at), or the staging order lines' _loaded_at (raw only grows: ingestion quarantines a re-sent key
+    rather than loading it again, so lines loaded since are the new ones; at 10M lines grouping the whole of
+    stg_pos__order_lines took 0.62 s, its keys loaded since 0.27 s): the test then groups only the keys written
+    since the last build of the load models that
     passed and was recorded (ops.load_model_builds, written after a whole run's `dbt build` succeeded,
     pipelines/transform/load_builds.py), against every row of the table, instead of grouping the whole table
     each run (at 10M order lines the three intermediate models' tests took 4-5 s of a daily run that adds 17k

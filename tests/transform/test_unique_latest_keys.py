@@ -1,6 +1,7 @@
 """The uniqueness test of an incremental model looks at the keys written since the last recorded build of
 the load models, against every row (macros/test_unique_combination_of_columns.sql, `latest_by`), and at the
-whole table after a full build or with no build recorded."""
+whole table after a full build or with no build recorded. The staging order lines are judged the same way by
+the time ingestion loaded each line (raw only grows: a re-sent key is quarantined, not loaded)."""
 
 import os
 import subprocess
@@ -12,14 +13,15 @@ import pytest
 
 from pipelines.transform.project import DBT_DIR, DBT_EXECUTABLE
 
-TEST = "unique_combination_of_columns_int_orders__unified_channel__order_id__line_number"
+UNIFIED = "unique_combination_of_columns_int_orders__unified_channel__order_id__line_number"
+POS = "unique_combination_of_columns_stg_pos__order_lines_order_id__line_number"
 FIRST, FAILED, LATEST = datetime(2026, 1, 1, 6), datetime(2026, 1, 1, 18), datetime(2026, 1, 2, 6)
 RECORDED = datetime(2026, 1, 1, 7)  # the first build passed and was recorded (ops.load_model_builds)
 
 
 def _warehouse(path: Path, lines: list[tuple[str, int | None, datetime]], recorded: datetime | None) -> Path:
-    """int_orders__unified holding only the given (order_id, line_number, _converted_at) lines, and the record
-    of the last build that passed, when there is one."""
+    """int_orders__unified and stg_pos__order_lines (a table standing in for the view) holding only the given
+    (order_id, line_number, stamp) lines, and the record of the last build that passed, when there is one."""
     with duckdb.connect(str(path)) as con:
         if recorded:
             con.execute("CREATE SCHEMA ops")
@@ -34,19 +36,30 @@ def _warehouse(path: Path, lines: list[tuple[str, int | None, datetime]], record
             "INSERT INTO intermediate.int_orders__unified VALUES ('pos', ?, ?, ?, ?, 1.0, ?)",
             [(order, line, at, at.date(), at) for order, line, at in lines],
         )
+        con.execute("CREATE SCHEMA staging")
+        con.execute(
+            "CREATE TABLE staging.stg_pos__order_lines AS"
+            " SELECT order_id, line_number, _converted_at AS _loaded_at FROM intermediate.int_orders__unified"
+        )
     return path
 
 
-def _unique_test(warehouse: Path) -> str:
-    """dbt's verdict on the model's uniqueness test: PASS or FAIL."""
+def _unique_tests(warehouse: Path) -> dict[str, str]:
+    """dbt's verdict on each model's uniqueness test, in one dbt call: PASS or FAIL."""
     env = {**os.environ, "STRATIFY_WAREHOUSE_PATH": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    cmd = [DBT_EXECUTABLE, "test", "--select", "test_name:unique_combination_of_columns,int_orders__unified"]
+    cmd = [DBT_EXECUTABLE, "test", "--select"]
+    cmd += [
+        f"test_name:unique_combination_of_columns,{model}" for model in ("int_orders__unified", "stg_pos__order_lines")
+    ]
     cmd += ["--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR)]
     cmd += ["--target-path", str(warehouse.parent / "dbt_target")]
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
-    verdicts = [v for v in ("PASS", "FAIL") if f"{v} {TEST}" in done.stdout or f"{v} 1 {TEST}" in done.stdout]
-    assert len(verdicts) == 1, done.stdout[-3000:]
-    return verdicts[0]
+    verdicts = {}
+    for test in (UNIFIED, POS):
+        found = [v for v in ("PASS", "FAIL") if f"{v} {test}" in done.stdout or f"{v} 1 {test}" in done.stdout]
+        assert len(found) == 1, done.stdout[-3000:]
+        verdicts[test] = found[0]
+    return verdicts
 
 
 OLD = [("A1", 1, FIRST), ("A1", 2, FIRST), ("A2", 1, FIRST), ("A3", None, FIRST)]
@@ -66,6 +79,8 @@ NEW_KEYS = [("B1", 1, LATEST), ("B2", 1, LATEST)]
         # The recorded build's rows were judged by its passing test: a later run adding other keys does not group
         # the whole table again (what makes the test cheap), so it passes.
         pytest.param([*OLD, *NEW_KEYS], RECORDED, "PASS", id="new keys only"),
+        # The trade-off that makes it cheap, shown: a repeat among rows the recorded build judged is not grouped again.
+        pytest.param([*OLD, ("A1", 2, FIRST), *NEW_KEYS], RECORDED, "PASS", id="rows the recorded build judged"),
         # A run that failed its test after the recorded build left a repeat: the next run, adding other keys,
         # still groups it (it was written since the record) and fails too.
         pytest.param([*OLD, ("A1", 2, FAILED), *NEW_KEYS], RECORDED, "FAIL", id="a failed run's repeat"),
@@ -74,4 +89,5 @@ NEW_KEYS = [("B1", 1, LATEST), ("B2", 1, LATEST)]
     ],
 )
 def test_uniqueness_is_judged_on_the_keys_written_since_the_last_recorded_build(tmp_path, lines, recorded, verdict):
-    assert _unique_test(_warehouse(tmp_path / "warehouse.duckdb", lines, recorded)) == verdict
+    verdicts = _unique_tests(_warehouse(tmp_path / "warehouse.duckdb", lines, recorded))
+    assert verdicts == {UNIFIED: verdict, POS: verdict}
