@@ -1,7 +1,7 @@
 """int_orders__unified and the order totals built from it are incremental: loading one more month
-converts only the new lines and re-adds only the days they touch, and the result equals building
-everything at once; a run that loads nothing new does not rebuild them, unless a subset's or a failed build
-came between."""
+converts only the new lines and re-adds only the days they touch, the order lines' identity links are added
+to, and the result equals building everything at once; a run that loads nothing new does not rebuild them,
+unless a subset's or a failed build came between."""
 
 import shutil
 
@@ -43,6 +43,7 @@ def _unified(home) -> pd.DataFrame:
 
 
 ORDER_DAY = ["channel", "order_id", "order_date", "customer_id_kind", "customer_id", "country_code"]
+LINK_KEY = ["from_kind", "from_id", "to_kind", "to_id", "evidence"]
 TOTALS = {
     "int_orders__daily_totals": ORDER_DAY,
     "int_orders__category_daily_totals": ["customer_id_kind", "customer_id", "order_date", "category"],
@@ -70,6 +71,7 @@ def test_one_more_month_converts_only_new_lines_and_matches_a_full_build(tmp_pat
     assert UNIFIED in _ingest(stepwise, monkeypatch, instance)
     before = _unified(stepwise)
     totals_before = {name: _table(stepwise, name, key) for name, key in TOTALS.items()}
+    links_before = _table(stepwise, "int_identity__order_links", LINK_KEY)
     for path in held.rglob("*"):
         if path.is_file():
             path.rename(stepwise / path.relative_to(held))
@@ -98,6 +100,20 @@ def test_one_more_month_converts_only_new_lines_and_matches_a_full_build(tmp_pat
         kept = stepped[~rebuilt].merge(totals_before[name], on=key, suffixes=("", "_before"))
         assert len(kept) > 0.8 * len(totals_before[name]) and len(kept) == (~rebuilt).sum()
         assert (kept["_added_at"] == kept["_added_at_before"]).all()
+
+    # The order lines' identity links were added to, not rebuilt, and the links, hubs and customers they make
+    # equal a build from scratch.
+    order_links = _table(stepwise, "int_identity__order_links", LINK_KEY)
+    kept = order_links.merge(links_before, on=LINK_KEY, suffixes=("", "_before"))
+    assert len(kept) == len(links_before) and (kept["_added_at"] == kept["_added_at_before"]).all()
+    assert len(order_links) > len(links_before)  # the month's new links, appended
+    for name, key, audit in [
+        ("int_identity__order_links", LINK_KEY, ["_added_at", "_lines_loaded_until"]),
+        ("int_identity__links", LINK_KEY, []),
+        ("int_customers__identity", ["id_kind", "id"], []),
+    ]:
+        stepped, whole = _table(stepwise, name, key), _table(at_once, name, key)
+        pd.testing.assert_frame_equal(stepped.drop(columns=audit), whole.drop(columns=audit))
 
     # Nothing new lands: the job succeeds without rebuilding the load models (load_builds.py), same rows.
     assert _ingest(stepwise, monkeypatch, instance) == set()

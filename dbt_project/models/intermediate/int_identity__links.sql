@@ -7,16 +7,8 @@ crm as (
     select * from {{ ref('stg_crm_customers__customers') }}
 ),
 
-app as (
-    select * from {{ ref('stg_app__order_lines') }}
-),
-
-ecommerce as (
-    select * from {{ ref('stg_ecommerce__order_lines') }}
-),
-
-marketplace as (
-    select * from {{ ref('stg_marketplace__order_lines') }}
+order_links as (
+    select from_kind, from_id, to_kind, to_id, evidence from {{ ref('int_identity__order_links') }}
 ),
 
 crm_links as (
@@ -29,23 +21,6 @@ crm_links as (
     union all
     select 'loyalty_id', loyalty_id, 'app_user_id', app_user_id, 'crm: member app user id'
     from crm where app_user_id is not null
-),
-
-order_links as (
-    select distinct 'app_user_id' as from_kind, customer_id as from_id, 'email_hash' as to_kind,
-        account_email_hash as to_id, 'app order: account email' as evidence
-    from app where customer_id is not null and account_email_hash is not null
-    union all
-    select distinct 'marketplace_buyer_id', customer_id, 'loyalty_id', loyalty_id, 'marketplace order: loyalty id'
-    from marketplace where customer_id is not null and loyalty_id is not null
-    union all
-    -- A delivery phone is the only evidence that reaches a buyer who is not a loyalty member.
-    select distinct 'email_hash', customer_id, 'phone_hash', delivery_phone_hash, 'web order: delivery phone'
-    from ecommerce where customer_id is not null and delivery_phone_hash is not null
-    union all
-    select distinct 'marketplace_buyer_id', customer_id, 'phone_hash', delivery_phone_hash,
-        'marketplace order: delivery phone'
-    from marketplace where customer_id is not null and delivery_phone_hash is not null
 ),
 
 all_links as (
