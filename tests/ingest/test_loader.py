@@ -444,7 +444,13 @@ def test_the_salt_is_needed_only_when_the_files_bring_pii():
 
 
 def test_a_warehouse_made_before_the_contract_gained_a_column_still_loads(tmp_path):
-    """raw.ecommerce as it was before delivery phones: the column is added, and rows load by name."""
+    """raw.ecommerce as it was before delivery phones, alone or beside every other table: the column is added,
+    and rows load by name."""
+    with duckdb.connect(str(tmp_path / "older.duckdb")) as older:
+        prepare_warehouse(older)
+        older.execute("ALTER TABLE raw.ecommerce DROP COLUMN phone_hash")
+        prepare_warehouse(older)
+        assert ("phone_hash",) in older.execute("SELECT column_name FROM (DESCRIBE raw.ecommerce)").fetchall()
     with duckdb.connect(str(tmp_path / "old.duckdb")) as old:
         cols = ", ".join(f"{c.stored_name} {c.sql_type}" for c in CONTRACTS["ecommerce"].columns if c.name != "phone")
         old.execute("CREATE SCHEMA raw")
