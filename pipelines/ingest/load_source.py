@@ -32,7 +32,7 @@ def _tables_ready(con: duckdb.DuckDBPyConnection) -> bool:
             "SELECT schema_name, table_name, column_name FROM duckdb_columns() WHERE schema_name IN ('raw', 'ops')"
         ).fetchall()
     )
-    needed = {("ops", "load_ledger", "path"), ("ops", "quarantine", "path")}
+    needed = {("ops", "load_ledger", "path"), ("ops", "quarantine", "path"), ("ops", "file_hashes", "path")}
     for contract in CONTRACTS.values():
         names = [c.stored_name for c in contract.columns] + LINEAGE_COLUMNS
         needed |= {("raw", contract.source, name) for name in names}

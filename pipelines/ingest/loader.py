@@ -6,11 +6,8 @@ ledger row with the counts, so a load can always be reconciled.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import re
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +15,8 @@ import duckdb
 
 from pipelines.config import FileSet, SourceConfig
 from pipelines.ingest.contracts import Column, Contract
+from pipelines.ingest.file_hashes import DDL as FILE_HASHES_DDL
+from pipelines.ingest.file_hashes import shas_of
 from pipelines.ingest.readers import (
     FILE_COLUMN,
     MALFORMED_COLUMN,
@@ -98,6 +97,7 @@ LINEAGE_COLUMNS_DDL = ", ".join(f"{name} {sql_type}" for name, sql_type in LINEA
 def ensure_tables(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
     """Create the ops tables and the typed raw table, so downstream SQL works even with no files."""
     con.execute(OPS_DDL)
+    con.execute(FILE_HASHES_DDL)
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
     cols = ", ".join(f"{c.stored_name} {c.sql_type}" for c in contract.columns)
     con.execute(f"CREATE TABLE IF NOT EXISTS raw.{contract.source} ({cols}, {LINEAGE_COLUMNS_DDL})")
@@ -111,20 +111,6 @@ def ensure_tables(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
     for c in contract.columns:  # a column the contract gained since this warehouse was made (loads name theirs)
         if c.stored_name not in present:
             con.execute(f"ALTER TABLE raw.{contract.source} ADD COLUMN {c.stored_name} {c.sql_type}")
-
-
-def shas_of(paths: list[Path]) -> dict[str, str]:
-    """sha256 of each file, several at a time: hashlib releases the GIL, and 1.3 GB take ~2 s on one core."""
-    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        return dict(zip(map(str, paths), pool.map(sha256_of, paths), strict=True))
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _generated(req: LoadRequest) -> set[str]:
@@ -558,7 +544,7 @@ def _error_detail(exc: duckdb.Error) -> str:
 def load_files(con: duckdb.DuckDBPyConnection, reqs: list[LoadRequest], batch_bytes: int = 1 << 30) -> list[FileLoad]:
     """Load files of one file set, skipping seen content and rejecting bad headers, in batches of ~1 GiB."""
     outcomes: dict[str, FileLoad] = {}
-    shas = shas_of([r.path for r in reqs])
+    shas = shas_of(con, [r.path for r in reqs])
     ledger = _ledger_paths(con, reqs[0].contract.source) if reqs else {}
     pending: list[LoadRequest] = []
     pending_shas: set[str] = set()

@@ -34,7 +34,7 @@ def rejected_files(con: duckdb.DuckDBPyConnection) -> list[dict]:
     rows are in neither raw nor quarantine, so until the file (or the config) is fixed they are data the
     warehouse lacks. A rejected file is tried again each run (loader._already_seen); one since loaded, taken
     out of landing, or put back as it was when it loaded (recorded then, unchanged since) is not listed."""
-    from pipelines.ingest.loader import sha256_of
+    from pipelines.ingest.file_hashes import sha256_of
 
     try:
         rows = con.execute("""
