@@ -12,7 +12,13 @@ import sys
 import time
 import urllib.request
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
+
+import pytest
+
+from pipelines.demo.generator import DemoSpec, generate
+from pipelines.resources import StratifyResource, dagster_home
 
 REPO = Path(__file__).resolve().parent.parent
 SELECTOR = {"repositoryLocationName": "stratify", "repositoryName": "__repository__"}
@@ -50,8 +56,8 @@ def free_port() -> int:
 
 
 class DagsterDev:
-    def __init__(self, port: int, log: Path):
-        self.port, self.log = port, log
+    def __init__(self, port: int, log: Path, home: Path | None = None):
+        self.port, self.log, self.home = port, log, home
 
     def query(self, query: str, variables: dict | None = None) -> dict:
         body = json.dumps({"query": query, "variables": variables or {}}).encode()
@@ -95,7 +101,7 @@ def dagster_dev(env: dict, log: Path):
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    dev = DagsterDev(port, log)
+    dev = DagsterDev(port, log, Path(env["STRATIFY_HOME"]) if "STRATIFY_HOME" in env else None)
     try:
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline:
@@ -117,3 +123,23 @@ def dagster_dev(env: dict, log: Path):
             os.killpg(server.pid, signal.SIGKILL)
             server.wait(timeout=30)
         handle.close()
+
+
+@contextmanager
+def demo_dagster_dev(home: Path, seed: int):
+    """`dagster dev` on a new STRATIFY_HOME landing a small demo (300 customers, 150 days to 2025-12-31),
+    with the instance settings Stratify writes (run queue, pools), as `make ui` starts it."""
+    generate(DemoSpec(customers=300, days=150, end=date(2025, 12, 31), seed=seed), home / "landing")
+    env = {
+        **os.environ,
+        "STRATIFY_HOME": str(home),
+        "DAGSTER_HOME": str(home / "dagster"),
+        "STRATIFY_PII_SALT": "test-salt",
+    }
+    env.pop("STRATIFY_CONFIG", None)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("STRATIFY_HOME", str(home))
+        mp.setenv("DAGSTER_HOME", str(home / "dagster"))
+        dagster_home(StratifyResource().paths)
+    with dagster_dev(env, home / "dagster-dev.log") as server:
+        yield server

@@ -2,14 +2,10 @@
 two runs launched at once both succeeding, one after the other (DuckDB has one writer)."""
 
 import itertools
-import os
-from datetime import date
 
 import pytest
 
-from pipelines.demo.generator import DemoSpec, generate
-from pipelines.resources import StratifyResource, dagster_home
-from tests.dagster_dev import SELECTOR, dagster_dev
+from tests.dagster_dev import SELECTOR, demo_dagster_dev
 
 pytestmark = pytest.mark.slow
 
@@ -36,20 +32,7 @@ query Checks($key: AssetKeyInput!) {
 
 @pytest.fixture(scope="module")
 def dev(tmp_path_factory):
-    home = tmp_path_factory.mktemp("operate")
-    generate(DemoSpec(customers=300, days=150, end=date(2025, 12, 31), seed=5), home / "landing")
-    env = {
-        **os.environ,
-        "STRATIFY_HOME": str(home),
-        "DAGSTER_HOME": str(home / "dagster"),
-        "STRATIFY_PII_SALT": "test-salt",
-    }
-    env.pop("STRATIFY_CONFIG", None)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("STRATIFY_HOME", str(home))
-        mp.setenv("DAGSTER_HOME", str(home / "dagster"))
-        dagster_home(StratifyResource().paths)  # the instance settings Stratify writes (run queue, pools)
-    with dagster_dev(env, home / "dagster-dev.log") as server:
+    with demo_dagster_dev(tmp_path_factory.mktemp("operate"), seed=5) as server:
         yield server
 
 

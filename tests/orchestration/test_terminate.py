@@ -5,16 +5,12 @@ The dbt step's own stopping is tested at its depth in tests/transform/test_dbt_i
 that Dagster's termination reaches it: the run ends CANCELED with the dbt step stopped, nothing after it
 runs, and the next run finds the warehouse free and builds it."""
 
-import os
 import time
-from datetime import date
 
 import duckdb
 import pytest
 
-from pipelines.demo.generator import DemoSpec, generate
-from pipelines.resources import StratifyResource, dagster_home
-from tests.dagster_dev import dagster_dev
+from tests.dagster_dev import demo_dagster_dev
 
 pytestmark = pytest.mark.slow
 
@@ -37,21 +33,7 @@ PARTITION = "2025-12-01"
 
 @pytest.fixture(scope="module")
 def dev(tmp_path_factory):
-    home = tmp_path_factory.mktemp("terminate")
-    generate(DemoSpec(customers=300, days=150, end=date(2025, 12, 31), seed=11), home / "landing")
-    env = {
-        **os.environ,
-        "STRATIFY_HOME": str(home),
-        "DAGSTER_HOME": str(home / "dagster"),
-        "STRATIFY_PII_SALT": "test-salt",
-    }
-    env.pop("STRATIFY_CONFIG", None)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("STRATIFY_HOME", str(home))
-        mp.setenv("DAGSTER_HOME", str(home / "dagster"))
-        dagster_home(StratifyResource().paths)
-    with dagster_dev(env, home / "dagster-dev.log") as server:
-        server.home = home
+    with demo_dagster_dev(tmp_path_factory.mktemp("terminate"), seed=11) as server:
         yield server
 
 
