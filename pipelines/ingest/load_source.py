@@ -29,10 +29,11 @@ def _tables_ready(con: duckdb.DuckDBPyConnection) -> bool:
     26 ms a call, this query and the reference check 3.5 ms."""
     present = set(
         con.execute(
-            "SELECT schema_name, table_name, column_name FROM duckdb_columns() WHERE schema_name IN ('raw', 'ops')"
+            "SELECT schema_name, table_name, column_name FROM duckdb_columns()"
+            " WHERE database_name = current_database() AND schema_name IN ('raw', 'ops')"
         ).fetchall()
     )
-    needed = {("ops", "load_ledger", "path"), ("ops", "quarantine", "path"), ("ops", "file_hashes", "path")}
+    needed = {("ops", "load_ledger", "path"), ("ops", "quarantine", "path"), ("ops", "file_hashes", "inode")}
     for contract in CONTRACTS.values():
         names = [c.stored_name for c in contract.columns] + LINEAGE_COLUMNS
         needed |= {("raw", contract.source, name) for name in names}

@@ -45,8 +45,9 @@ order_links as (
     from marketplace where customer_id is not null and delivery_phone_hash is not null
 ),
 
--- Up to when lines were read: the next run reads lines loaded after it. Taken in the same statement as the
--- lines, so a line is read once even when it brings no new link.
+-- Up to when lines were read, kept on the links this run adds: the next run reads lines loaded after the
+-- latest. A run that adds no link leaves it where it was, so the next one reads those lines again (the
+-- anti-join below keeps every link once); with new customers every day that is rare.
 read_until as (
     select max(_loaded_at) as loaded_until from (
         select max(_loaded_at) as _loaded_at from app
