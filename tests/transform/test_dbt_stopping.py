@@ -57,21 +57,31 @@ def _interrupt_each_round(
 ) -> tuple[int, int]:
     """Run `round_` over and over in a thread while `times` interrupts are sent to it one after another; each
     must either reach the thread's loop or be noticed as swallowed within 5 s. Returns (reached, swallowed)."""
-    reached, lost, done = [], [], threading.Event()
+    reached, lost, entered, done = [], [], [], threading.Event()
 
     def loop():
         with lost_interrupts_noticed(threading.current_thread(), lambda: lost.append(1)):
             while not done.is_set():
                 try:
-                    round_()
+                    entered.append(1)
+                    while not done.is_set():
+                        round_()
                 except KeyboardInterrupt:
                     reached.append(1)
+
+    def inside_the_try() -> bool:
+        """The thread is between its try's first line and its handler, so an interrupt lands in the rounds (or
+        a finalizer of theirs): one sent while the handler of the last still ran would escape the loop."""
+        return len(entered) == len(reached) + 1
 
     thread = threading.Thread(target=loop, daemon=True)  # left stuck if the test fails
     thread.start()
     try:
         for sent in range(1, times + 1):
             time.sleep(pause())
+            deadline = time.monotonic() + 5
+            while not inside_the_try() and time.monotonic() < deadline:
+                time.sleep(0.0005)
             _send(thread)
             deadline = time.monotonic() + 5
             while len(reached) + len(lost) < sent and time.monotonic() < deadline:
