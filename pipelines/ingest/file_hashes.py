@@ -1,4 +1,4 @@
-"""sha256 of landed files, remembered by path, size and modification time.
+"""sha256 of landed files, remembered by path, size, times and inode.
 
 The ledger knows a file by its content, so each run needs every landed file's sha256. Read afresh, that is
 every byte ever landed, every run: 1.4 GB at 10M order lines, growing with each day's files. A file whose
@@ -21,9 +21,7 @@ import duckdb
 
 DDL = """
 CREATE TABLE IF NOT EXISTS ops.file_hashes (
-  path VARCHAR, size BIGINT, mtime_ns BIGINT, sha256 VARCHAR, hashed_at_ns BIGINT);
-ALTER TABLE ops.file_hashes ADD COLUMN IF NOT EXISTS ctime_ns BIGINT;
-ALTER TABLE ops.file_hashes ADD COLUMN IF NOT EXISTS inode BIGINT;
+  path VARCHAR, size BIGINT, mtime_ns BIGINT, ctime_ns BIGINT, inode BIGINT, sha256 VARCHAR, hashed_at_ns BIGINT);
 """
 # A hash is trusted only for a file last modified this long before it was hashed (coarse file system clocks).
 RACY_NS = 2_000_000_000

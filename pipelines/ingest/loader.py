@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,7 +43,8 @@ from pipelines.ingest.rules import (
 )
 from pipelines.sql_literals import sql_str
 
-OPS_DDL = """
+OPS_DDL = (
+    """
 CREATE SCHEMA IF NOT EXISTS ops;
 CREATE TABLE IF NOT EXISTS ops.load_ledger (
   path VARCHAR, sha256 VARCHAR, source VARCHAR, rows_read BIGINT, rows_accepted BIGINT,
@@ -51,6 +53,9 @@ CREATE TABLE IF NOT EXISTS ops.quarantine (
   source VARCHAR, path VARCHAR, row_number BIGINT, raw_record VARCHAR, reason VARCHAR,
   load_id VARCHAR, quarantined_at TIMESTAMP);
 """
+    + FILE_HASHES_DDL
+)
+OPS_TABLES = frozenset(re.findall(r"CREATE TABLE IF NOT EXISTS ops\.(\w+)", OPS_DDL))
 
 
 # Errors reading one file that say nothing about the file: our SQL is wrong, memory ran out, or the run was
@@ -94,23 +99,29 @@ LINEAGE_COLUMNS = list(LINEAGE)
 LINEAGE_COLUMNS_DDL = ", ".join(f"{name} {sql_type}" for name, sql_type in LINEAGE.items())
 
 
-def ensure_tables(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
-    """Create the ops tables and the typed raw table, so downstream SQL works even with no files."""
-    con.execute(OPS_DDL)
-    con.execute(FILE_HASHES_DDL)
-    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
-    cols = ", ".join(f"{c.stored_name} {c.sql_type}" for c in contract.columns)
-    con.execute(f"CREATE TABLE IF NOT EXISTS raw.{contract.source} ({cols}, {LINEAGE_COLUMNS_DDL})")
-    present = {
-        r[0]
-        for r in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = ?",
-            [contract.source],
+def ensure_tables(con: duckdb.DuckDBPyConnection, contracts: Iterable[Contract]) -> None:
+    """Create the ops tables and each contract's typed raw table, and add a column a contract gained since the
+    warehouse was made (loads name theirs), so downstream SQL works even with no files. Every raw asset and
+    its check call this, 16 times a run: one catalog query finds nothing to do (3.5 ms a call on a 10M-line
+    warehouse, where running every contract's DDL took 26 ms)."""
+    present = set(
+        con.execute(
+            "SELECT schema_name, table_name, column_name FROM duckdb_columns()"
+            " WHERE database_name = current_database() AND schema_name IN ('raw', 'ops')"
         ).fetchall()
-    }
-    for c in contract.columns:  # a column the contract gained since this warehouse was made (loads name theirs)
-        if c.stored_name not in present:
-            con.execute(f"ALTER TABLE raw.{contract.source} ADD COLUMN {c.stored_name} {c.sql_type}")
+    )
+    tables = {(schema, table) for schema, table, _ in present}
+    if not {("ops", table) for table in OPS_TABLES} <= tables:
+        con.execute(OPS_DDL)
+    for contract in contracts:
+        if ("raw", contract.source) not in tables:
+            cols = ", ".join(f"{c.stored_name} {c.sql_type}" for c in contract.columns)
+            con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+            con.execute(f"CREATE TABLE raw.{contract.source} ({cols}, {LINEAGE_COLUMNS_DDL})")
+            continue
+        for c in contract.columns:
+            if ("raw", contract.source, c.stored_name) not in present:
+                con.execute(f"ALTER TABLE raw.{contract.source} ADD COLUMN {c.stored_name} {c.sql_type}")
 
 
 def _generated(req: LoadRequest) -> set[str]:
