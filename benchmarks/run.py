@@ -1,6 +1,7 @@
 """Benchmark Stratify end to end at one scale: `python -m benchmarks.run --scale small` (or `make bench`).
 
-1. generate demo data for the scale (timed), holding out its last two days, and load it plainly into DuckDB
+1. time the read the issue's ingest target stands on (10M CSV lines read as text and cast, benchmarks/reference.py);
+   generate demo data for the scale (timed), holding out its last two days, and load it plainly into DuckDB
    (benchmarks/load_floor.py): the floor under the ingest stage;
 2. `stratify run` in a fresh STRATIFY_HOME, per-stage wall time and peak RSS from the Dagster event log
    and /proc samples;
@@ -28,7 +29,7 @@ from pathlib import Path
 
 import yaml
 
-from benchmarks import readme, report, segment_scale
+from benchmarks import readme, reference, report, segment_scale
 from benchmarks.feature_stage import compare_features
 from benchmarks.held_out import split_by_day
 from benchmarks.measure import check, run_measured
@@ -48,6 +49,8 @@ DATES_PER_BUILD = {"50m": 1}
 CUSTOMER_BUCKETS = {"50m": 2}
 # Customers of the segment stage's own measurement (issue #10: a million); the self-check scale keeps it small.
 SEGMENT_CUSTOMERS = {"tiny": 20_000}
+# Lines of the issue's reference read (10M); the self-check scale reads a small file and gives no comparison.
+REFERENCE_LINES = {"tiny": 50_000}
 # The demo's seed per scale (the CLI's default elsewhere). The self-check scale's first held-out day is small
 # enough (about 5 Tokyo web orders) that most seeds put none of its lines on the last snapshot's day in UTC;
 # with seed 4, five web lines of 2026-01-01 06:00-08:59 in Tokyo are 2025-12-31 in UTC, so the tiny run
@@ -188,7 +191,10 @@ def benchmark(args: argparse.Namespace) -> dict:
     prepare_log = home / "logs" / "bench-prepare.log"  # dbt parse and the instance, outside the timings
     check(run_measured([STRATIFY, "prepare"], env, home, prepare_log), prepare_log)
     say = print
-    say(f"bench {args.scale}: generating in {home}")
+    say(f"bench {args.scale}: the issue's reference read in {home}")
+    lines = REFERENCE_LINES.get(args.scale, reference.ISSUE_LINES)
+    result["reference"] = reference.measure(home / "reference", env, lines)
+    say(f"  {result['reference']['seconds']:.2f}s (the issue's machine: {reference.ISSUE_SECONDS} s); generating")
     result["data"] = generate(home, env, SCALES[args.scale], SEEDS.get(args.scale))
     say(f"  {result['data']['order_lines']:,} order lines in {result['data']['wall_s']:.1f}s; load floor")
     result["load_floor"] = load_floor(home, env, warehouse["threads"], warehouse["memory_limit"])

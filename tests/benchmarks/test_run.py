@@ -69,6 +69,9 @@ def test_tiny_benchmark_writes_every_stage_ratio_and_table(tmp_path: Path):
     scaled = result["segment_scale"]  # the segment asset itself, on the run's customers copied to 20,000
     assert scaled["replicas"] > 1 and scaled["runs"]
     assert all(r["customers"] >= 20_000 and r["profiled"] > 0 and 0 < r["step_s"] < r["wall_s"] for r in scaled["runs"])
+    ref = result["reference"]  # the issue's reference read, at the self-check scale a small file: no comparison
+    assert ref["lines"] == run.REFERENCE_LINES["tiny"] and ref["seconds"] > 0 and ref["to_issue"] is None
+    assert not list((tmp_path / "w" / "reference").glob("*.csv"))  # its file is removed after the read
     floor = result["load_floor"]  # the plain load read exactly the order lines the pipeline ingested
     assert sum(floor["rows"][t] for t in run.ORDER_FOLDERS) == result["data"]["order_lines"]
     assert floor["compute_s"] > 0 and result["derived"]["ingest_to_load_floor"] > 0
@@ -78,6 +81,7 @@ def test_tiny_benchmark_writes_every_stage_ratio_and_table(tmp_path: Path):
     assert "| ingest |" in table and "| **end to end**" in table and "lower bound" in table
     assert "heaviest dbt models" in table and "`marts/customer_features`" in table
     assert "Segment stage at a million customers" in table and "asset step" in table
+    assert "Reference read: DuckDB reading 50,000 CSV lines" in table and "too few to compare" in table
     assert "Ingest floor:" in table and "rows in any order" in table and "+ 2026-01-02 (s)" in table
     assert "### Against the targets of issue #10 (scale tiny)" in table
     assert list(out.glob("cost-curve.*"))

@@ -80,3 +80,13 @@ def test_the_table_marks_misses_and_holds_one_row_per_verdict():
     rows = [line for line in lines if line.startswith("| ") and not line.startswith("| target")]
     assert len(rows) == len(targets.verdicts(res)) == 9
     assert "| end to end under 3 min at 10M, 15 min at 50M | 200.0 s | **missed** |" in rows
+
+
+def test_ingestion_names_the_issues_reference_read_timed_in_the_same_run():
+    res = result("10m")
+    res["reference"] = {"seconds": 2.06, "lines_per_s": 4_854_000, "to_issue": 0.90}
+    measured = by_target(res)["ingestion at least 1M order lines/s, quarantine rules included"].measured
+    assert measured.endswith("; the issue's reference read here 2.06 s against its 2.3 s (4.85M lines/s)")
+    res["reference"]["to_issue"] = None  # a small file at the self-check scale: no comparison
+    measured = by_target(res)["ingestion at least 1M order lines/s, quarantine rules included"].measured
+    assert "reference" not in measured
