@@ -28,7 +28,7 @@ from pathlib import Path
 
 from benchmarks.measure import check, run_measured
 
-ISSUE_LINES, ISSUE_BYTES, ISSUE_SECONDS = 10_000_000, 509_000_000, 2.3
+ISSUE_LINES, ISSUE_SECONDS = 10_000_000, 2.3
 THREADS = 2  # the issue's machine kind has 2 cores
 REPO = Path(__file__).resolve().parent.parent
 
@@ -56,6 +56,7 @@ def read_and_cast(path: Path) -> float:
     import duckdb
 
     con = duckdb.connect(config={"threads": THREADS})
+    con.execute("SET enable_progress_bar = false")  # its log is a file
     started = time.perf_counter()
     con.execute(f"""
         CREATE TABLE lines AS
