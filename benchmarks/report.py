@@ -238,7 +238,7 @@ def _reference_line(result: dict) -> list[str]:
     if not ref:
         return []
     if ref["to_issue"] is None:
-        compared = f"at {ref['lines']:,} lines, too few to compare with the issue's 2.3 s for 10M"
+        compared = f"at {ref['lines']:,} lines, too few to compare with the issue's {ref['issue_seconds']} s for 10M"
     else:
         compared = f"{ref['to_issue']:.2f}x the issue's {ref['issue_seconds']} s"
     per_line = [f"the ingest stage {ref['lines_per_s'] / derived['ingest_lines_per_s']:.1f}x"]
