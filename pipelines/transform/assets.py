@@ -1,8 +1,6 @@
 """dbt models as assets: staging and intermediate once per load, marts once per snapshot partition, then the
 published shapes (tag publish) over the segments and drift of that snapshot."""
 
-import os
-
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
@@ -40,8 +38,8 @@ def dbt_load_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, stra
     if not _start_load_build(context, stratify, stamp):
         return
     # The uniqueness tests trust the last recorded build's judgement only when it ran this code and config.
-    os.environ["STRATIFY_LOAD_FINGERPRINT"] = stamp
-    yield from dbt_runs.stream(context, dbt, ["build"], stratify.config.warehouse)
+    with exported({"STRATIFY_LOAD_FINGERPRINT": stamp}):
+        yield from dbt_runs.stream(context, dbt, ["build"], stratify.config.warehouse)
     if load_builds.is_whole_run(context.run):
         with stratify.warehouse() as con:
             load_builds.record_load_build(con, stamp, context.run.run_id)

@@ -50,6 +50,18 @@ TOTALS = {
 }
 
 
+def _assert_uniqueness_tests_trust_the_recorded_build(home):
+    """The latest dbt build's incremental uniqueness tests group only the keys written since the build recorded
+    under this run's code and config: the step handed dbt its fingerprint (without it they group every row)."""
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        recorded = {r[0] for r in con.execute("SELECT fingerprint FROM ops.load_model_builds").fetchall()}
+    latest = max((home / "dbt-target").glob("dbt_load_models-*"), key=lambda d: d.stat().st_mtime)
+    tests = [p.read_text() for p in (latest / "compiled").rglob("unique_combination_of_columns_*.sql")]
+    incremental = [sql for sql in tests if " as stamp from " in sql]  # latest_by: the staging and unified tests
+    assert incremental and len(recorded) == 1
+    assert all(f"fingerprint = '{next(iter(recorded))}'" in sql for sql in incremental)
+
+
 def test_one_more_month_converts_only_new_lines_and_matches_a_full_build(tmp_path, monkeypatch):
     monkeypatch.setenv("STRATIFY_PII_SALT", "test-salt")
     monkeypatch.delenv("STRATIFY_CONFIG", raising=False)
@@ -76,6 +88,7 @@ def test_one_more_month_converts_only_new_lines_and_matches_a_full_build(tmp_pat
         if path.is_file():
             path.rename(stepwise / path.relative_to(held))
     assert UNIFIED in _ingest(stepwise, monkeypatch, instance)  # rows loaded since the last build
+    _assert_uniqueness_tests_trust_the_recorded_build(stepwise)
     _ingest(at_once, monkeypatch)
 
     after, full = _unified(stepwise), _unified(at_once)
